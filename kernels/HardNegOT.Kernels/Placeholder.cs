@@ -1,0 +1,1 @@
+namespace HardNegOT.Kernels; internal static class Placeholder { }

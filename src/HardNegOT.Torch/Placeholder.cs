@@ -1,0 +1,1 @@
+namespace HardNegOT.Torch; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace HardNegOT; internal static class Placeholder { }
