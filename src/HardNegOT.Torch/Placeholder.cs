@@ -1,1 +1,0 @@
-namespace HardNegOT.Torch; internal static class Placeholder { }
