@@ -1,0 +1,184 @@
+using HardNegOT.Numerics;
+using HardNegOT.Problems;
+
+namespace HardNegOT.Couplings;
+
+/// <summary>
+/// A solved coupling carried by its dual potentials: P_ij = a_i b_j exp((f_i + g_j − C_ij)/ε), with
+/// masked pairs exactly 0. Rows, conditionals and the full matrix are computed from (geometry, duals, ε)
+/// on demand, in double precision.
+/// </summary>
+public sealed class Coupling
+{
+    private readonly double[] _f;
+    private readonly double[] _g;
+
+    /// <summary>Wraps duals produced by a solver.</summary>
+    public Coupling(EntropicProblem problem, double[] f, double[] g, int iterations, double marginalError, bool converged, string solver)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        if (f.Length != problem.Count || g.Length != problem.Count)
+            throw new ArgumentException($"Duals have lengths {f.Length} and {g.Length}, expected N = {problem.Count}.");
+        Problem = problem;
+        _f = f;
+        _g = g;
+        Iterations = iterations;
+        MarginalError = marginalError;
+        Converged = converged;
+        Solver = solver;
+    }
+
+    /// <summary>The problem this coupling solves.</summary>
+    public EntropicProblem Problem { get; }
+
+    /// <summary>Row potential f.</summary>
+    public ReadOnlySpan<double> F => _f;
+
+    /// <summary>Column potential g.</summary>
+    public ReadOnlySpan<double> G => _g;
+
+    /// <summary>Sinkhorn iterations performed (one iteration = both half-steps).</summary>
+    public int Iterations { get; }
+
+    /// <summary>L1 marginal error of the returned duals.</summary>
+    public double MarginalError { get; }
+
+    /// <summary>True when <see cref="MarginalError"/> reached the tolerance before the iteration cap.</summary>
+    public bool Converged { get; }
+
+    /// <summary>Name of the solver that produced the duals.</summary>
+    public string Solver { get; }
+
+    /// <summary>
+    /// The coupling that satisfies only the row marginal: g = 0 and each row a softmax of
+    /// −C_ij/ε + log b_j. For the squared-Euclidean cost on the sphere this is HCL's e^{βs} with β = 2/ε.
+    /// </summary>
+    public static Coupling RowConstrainedOnly(EntropicProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        int n = problem.Count;
+        var g = new double[n];
+        var f = new double[n];
+        var logits = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            FillLogits(problem, g, i, logits);
+            f[i] = -problem.Epsilon * LogSumExp.Of(logits);
+        }
+        var coupling = new Coupling(problem, f, g, iterations: 0, marginalError: 0, converged: true, solver: "row-constrained");
+        return new Coupling(problem, f, g, iterations: 0, coupling.ColumnMarginalError(), converged: true, solver: "row-constrained");
+    }
+
+    /// <summary>P_ij (0 for masked pairs).</summary>
+    public double Entry(int i, int j)
+    {
+        var geometry = Problem.Geometry;
+        if (geometry.IsMasked(i, j)) return 0.0;
+        double c = geometry.Cost.FromSimilarity(geometry.Similarity(i, j));
+        return Problem.A[i] * Problem.B[j] * Math.Exp((_f[i] + _g[j] - c) / Problem.Epsilon);
+    }
+
+    /// <summary>The full N×N coupling, row-major. Allocates N² doubles: for inspection and small N.</summary>
+    public double[] ToMatrix()
+    {
+        int n = Problem.Count;
+        var p = new double[(long)n * n];
+        Parallel.For(0, n, i =>
+        {
+            for (int j = 0; j < n; j++) p[(long)i * n + j] = Entry(i, j);
+        });
+        return p;
+    }
+
+    /// <summary>
+    /// Writes the conditional negative distribution P*(x⁻ = j | xᵢ) ∝ b_j exp((g_j − C_ij)/ε) of anchor
+    /// <paramref name="i"/>; it sums to 1 and masked entries are exactly 0.
+    /// </summary>
+    public void ConditionalRow(int i, Span<double> destination)
+    {
+        if (destination.Length != Problem.Count)
+            throw new ArgumentException($"destination has length {destination.Length}, expected N = {Problem.Count}.", nameof(destination));
+        FillLogits(Problem, _g, i, destination);
+        LogSumExp.Softmax(destination, destination);
+    }
+
+    /// <summary>All conditional rows P*(x⁻|x) as a row-major N×N matrix (each row sums to 1).</summary>
+    public double[] ConditionalMatrix()
+    {
+        int n = Problem.Count;
+        var w = new double[(long)n * n];
+        Parallel.For(0, n, i => ConditionalRow(i, w.AsSpan(i * n, n)));
+        return w;
+    }
+
+    /// <summary>Expected negative similarity under the plan versus uniform sampling, and the plan's effective negatives.</summary>
+    public HardnessDiagnostic Hardness()
+    {
+        var geometry = Problem.Geometry;
+        int n = Problem.Count;
+        double totalA = 0;
+        foreach (var ai in Problem.A) totalA += ai;
+        var partial = new (double Plan, double Uniform, double Effective, double Count)[n];
+        Parallel.For(0, n, () => new double[n], (i, _, row) =>
+        {
+            ConditionalRow(i, row);
+            double plan = 0, uniform = 0, entropy = 0;
+            int negatives = 0;
+            for (int j = 0; j < n; j++)
+            {
+                if (geometry.IsMasked(i, j)) continue;
+                double s = geometry.Similarity(i, j);
+                plan += row[j] * s;
+                uniform += s;
+                negatives++;
+                if (row[j] > 0) entropy -= row[j] * Math.Log(row[j]);
+            }
+            double weight = Problem.A[i] / totalA;
+            partial[i] = (weight * plan, weight * uniform / negatives, weight * Math.Exp(entropy), weight * negatives);
+            return row;
+        }, _ => { });
+        double p = 0, u = 0, e = 0, c = 0;
+        foreach (var t in partial) { p += t.Plan; u += t.Uniform; e += t.Effective; c += t.Count; }
+        return new HardnessDiagnostic(p, u, e, c);
+    }
+
+    /// <summary>Σ_j |Σ_i P_ij − b_j|: how far the plan is from the column marginal.</summary>
+    public double ColumnMarginalError()
+    {
+        int n = Problem.Count;
+        double error = 0;
+        for (int j = 0; j < n; j++)
+        {
+            double column = 0;
+            for (int i = 0; i < n; i++) column += Entry(i, j);
+            error += Math.Abs(column - Problem.B[j]);
+        }
+        return error;
+    }
+
+    /// <summary>Σ_i |Σ_j P_ij − a_i|: how far the plan is from the row marginal.</summary>
+    public double RowMarginalError()
+    {
+        int n = Problem.Count;
+        double error = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double row = 0;
+            for (int j = 0; j < n; j++) row += Entry(i, j);
+            error += Math.Abs(row - Problem.A[i]);
+        }
+        return error;
+    }
+
+    // logits_j = (g_j − C_ij)/ε + log b_j, −∞ where masked.
+    private static void FillLogits(EntropicProblem problem, ReadOnlySpan<double> g, int i, Span<double> logits)
+    {
+        var geometry = problem.Geometry;
+        double eps = problem.Epsilon;
+        var b = problem.B;
+        for (int j = 0; j < logits.Length; j++)
+            logits[j] = geometry.IsMasked(i, j)
+                ? double.NegativeInfinity
+                : (g[j] - geometry.Cost.FromSimilarity(geometry.Similarity(i, j))) / eps + Math.Log(b[j]);
+    }
+}

@@ -1,1 +1,0 @@
-namespace HardNegOT; internal static class Placeholder { }
