@@ -1,1 +1,0 @@
-namespace HardNegOT.Kernels; internal static class Placeholder { }
