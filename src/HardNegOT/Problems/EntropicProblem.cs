@@ -73,18 +73,18 @@ public sealed class EntropicProblem
         return m.ToArray();
     }
 
-    // Mass at a point whose every unmasked partner has zero mass cannot be transported.
+    // Every point needs an unmasked partner with positive mass on the other side: otherwise its
+    // potential is undefined (and with positive mass of its own, the problem is infeasible).
     private static void RequireReachable(PointCloudGeometry geometry, double[] from, double[] to, string name)
     {
         for (int i = 0; i < from.Length; i++)
         {
-            if (from[i] == 0) continue;
             bool reachable = false;
             for (int j = 0; j < to.Length && !reachable; j++)
                 reachable = to[j] > 0 && !geometry.IsMasked(i, j);
             if (!reachable)
                 throw new ArgumentException(
-                    $"Marginal {name}[{i}] = {from[i]} has no unmasked partner with positive mass: the problem is infeasible.", name);
+                    $"Point {i} has no unmasked partner with positive mass in the other marginal than {name}: its potential is undefined.", name);
         }
     }
 

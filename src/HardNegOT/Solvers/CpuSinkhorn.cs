@@ -8,8 +8,7 @@ namespace HardNegOT.Solvers;
 /// <summary>
 /// Fast CPU log-domain Sinkhorn: float32, vectorised with <see cref="TensorPrimitives"/>, rows in
 /// parallel. The log-kernel −C/ε is built once (N² floats) and, because the self-coupling cost is
-/// symmetric, both half-steps read it row by row. The row marginal error falls out of the f half-step
-/// for free, so there is no extra pass to check convergence.
+/// symmetric, both half-steps read it row by row.
 /// </summary>
 public sealed class CpuSinkhorn : ISinkhornSolver
 {
@@ -28,29 +27,11 @@ public sealed class CpuSinkhorn : ISinkhornSolver
         if (n > MaxCount)
             throw new ArgumentOutOfRangeException(nameof(problem), n,
                 $"The CPU solver materialises N² floats; N = {n} exceeds {MaxCount}. Use the kernel solver.");
-        options.ValidateWarmStart(n);
-        double eps = problem.Epsilon;
-        var logKernel = BuildLogKernel(problem);
-        var logA = LogOf(problem.A);
-        var logB = LogOf(problem.B);
-
-        var f = options.WarmStart is { } warm ? (double[])warm.Clone() : new double[n];
-        var g = new double[n];
-        var next = new double[n];
+        float[] logKernel = BuildLogKernel(problem);
         var shifted = new float[n];
-        for (int iteration = 1; ; iteration++)
-        {
-            HalfStep(logKernel, n, eps, f, logA, shifted, g);
-            HalfStep(logKernel, n, eps, g, logB, shifted, next);
-
-            // Row i of P(f, g) sums to a_i·exp((f_i − T(g)_i)/ε).
-            double error = 0;
-            for (int i = 0; i < n; i++)
-                error += problem.A[i] * Math.Abs(Math.Exp((f[i] - next[i]) / eps) - 1.0);
-            if (error <= options.Tolerance || iteration == options.MaxIterations)
-                return new Coupling(problem, f, g, iteration, error, converged: error <= options.Tolerance, Name);
-            (f, next) = (next, f);
-        }
+        double eps = problem.Epsilon;
+        return SinkhornDriver.Run(problem, options,
+            (potential, logMarginal, output) => HalfStep(logKernel, n, eps, potential, logMarginal, shifted, output), Name);
     }
 
     /// <summary>
@@ -101,13 +82,6 @@ public sealed class CpuSinkhorn : ISinkhornSolver
             }
         });
         return kernel;
-    }
-
-    private static double[] LogOf(ReadOnlySpan<double> m)
-    {
-        var result = new double[m.Length];
-        for (int i = 0; i < m.Length; i++) result[i] = Math.Log(m[i]);
-        return result;
     }
 
     // Contiguous chunks of rows: a few per core keeps the load balanced without per-row scheduling.

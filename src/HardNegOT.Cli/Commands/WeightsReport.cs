@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace HardNegOT.Cli.Commands;
+
+/// <summary>Diagnostics of one <c>weights</c> run: printed as aligned text and serialised as camelCase JSON.</summary>
+internal sealed record WeightsReport
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A diverged solve can report NaN; JSON has no NaN literal, so write it as the string "NaN" rather than fail.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        WriteIndented = true,
+    };
+
+    public required string Solver { get; init; }
+    public required int N { get; init; }
+    public required int D { get; init; }
+    public required double Epsilon { get; init; }
+    public required string Cost { get; init; }
+    public double? Kappa { get; init; }
+    public required string Layout { get; init; }
+    public required double Tolerance { get; init; }
+    public required int MaxIterations { get; init; }
+    public required int Iterations { get; init; }
+    public required double MarginalError { get; init; }
+    public required bool Converged { get; init; }
+    public required double SolveSeconds { get; init; }
+    public required double ExpectedSimilarityPlan { get; init; }
+    public required double ExpectedSimilarityUniform { get; init; }
+    public required double Gain { get; init; }
+    public required double EffectiveNegatives { get; init; }
+    public required double NegativesPerAnchor { get; init; }
+    public double? SameLabelMassPlan { get; init; }
+    public double? SameLabelMassUniform { get; init; }
+    public required string Embeddings { get; init; }
+    public required string Output { get; init; }
+    public required string OutputKind { get; init; }
+
+    public void WriteText(TextWriter writer)
+    {
+        var lines = new List<(string Label, string Value)>
+        {
+            ("solver", Solver),
+            ("N", N.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("d", D.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("epsilon", Format.Number(Epsilon)),
+            ("cost", Kappa is { } k ? $"{Cost} (kappa {Format.Number(k)})" : Cost),
+            ("layout", Layout),
+            ("iterations", $"{Iterations} (cap {MaxIterations})"),
+            ("marginal error", $"{Format.Scientific(MarginalError)} (tolerance {Format.Scientific(Tolerance)})"),
+            ("converged", Converged ? "yes" : "NO"),
+            ("solve time", $"{SolveSeconds:0.000} s"),
+            ("E_P*[s]", Format.Short(ExpectedSimilarityPlan)),
+            ("E_uniform[s]", Format.Short(ExpectedSimilarityUniform)),
+            ("gain", $"{Format.Short(Gain)} ({(Gain > 0 ? "OT negatives are harder than uniform" : "OT negatives are not harder than uniform")})"),
+            ("effective negatives", $"{EffectiveNegatives:0.0} of {NegativesPerAnchor:0.#}"),
+        };
+        if (SameLabelMassPlan is { } plan && SameLabelMassUniform is { } uniform)
+            lines.Add(("same-label mass", $"{Format.Short(plan)} (uniform {Format.Short(uniform)}, ratio {Format.Short(plan / uniform)})"));
+        lines.Add(("output", $"{(OutputKind == "conditional" ? "conditional P*(x-|x)" : "coupling P*")}, {N}x{N} float64 -> {Output}"));
+
+        int width = lines.Max(l => l.Label.Length) + 2;
+        foreach (var (label, value) in lines)
+            writer.WriteLine(label.PadRight(width) + value);
+    }
+
+    public void WriteJson(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+}

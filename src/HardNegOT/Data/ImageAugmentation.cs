@@ -1,0 +1,153 @@
+namespace HardNegOT.Data;
+
+/// <summary>The random choices of one augmented view: a translation and whether to mirror the image.</summary>
+/// <param name="ShiftRows">Rows to move the content down (negative: up).</param>
+/// <param name="ShiftColumns">Columns to move the content right (negative: left).</param>
+/// <param name="FlipHorizontal">Whether the image is mirrored left–right before it is translated.</param>
+public readonly record struct AugmentationParameters(int ShiftRows, int ShiftColumns, bool FlipHorizontal);
+
+/// <summary>
+/// The light augmentations that turn one grayscale image into two "views" for contrastive learning: a random
+/// horizontal flip followed by a random translation of up to <see cref="MaxShift"/> pixels in each direction, with
+/// zeros shifted in from the border (Fashion-MNIST backgrounds are 0). Images are row-major float arrays.
+/// </summary>
+public sealed class ImageAugmentation
+{
+    /// <summary>Creates the augmentation for <paramref name="rows"/> × <paramref name="columns"/> images.</summary>
+    /// <param name="rows">Pixel rows per image (28 for Fashion-MNIST).</param>
+    /// <param name="columns">Pixel columns per image (28 for Fashion-MNIST).</param>
+    /// <param name="maxShift">Largest translation in pixels along each axis; 0 disables translation.</param>
+    /// <param name="flipProbability">Probability of a horizontal flip, in [0, 1].</param>
+    public ImageAugmentation(int rows = FashionMnist.ImageRows, int columns = FashionMnist.ImageColumns, int maxShift = 2, double flipProbability = 0.5)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxShift);
+        if (!(flipProbability >= 0 && flipProbability <= 1))
+            throw new ArgumentOutOfRangeException(nameof(flipProbability), flipProbability, "The flip probability must be in [0, 1].");
+        Rows = rows;
+        Columns = columns;
+        MaxShift = maxShift;
+        FlipProbability = flipProbability;
+    }
+
+    /// <summary>Pixel rows per image.</summary>
+    public int Rows { get; }
+
+    /// <summary>Pixel columns per image.</summary>
+    public int Columns { get; }
+
+    /// <summary>Pixels per image.</summary>
+    public int PixelsPerImage => Rows * Columns;
+
+    /// <summary>Largest translation along each axis, in pixels.</summary>
+    public int MaxShift { get; }
+
+    /// <summary>Probability of a horizontal flip.</summary>
+    public double FlipProbability { get; }
+
+    /// <summary>
+    /// A seed for one (sample, view) pair derived from a batch seed with SplitMix64, so that each view's augmentation
+    /// depends only on (seed, sample, view) and not on the order in which views are generated. (HashCode.Combine is
+    /// randomised per process and would not be reproducible.)
+    /// </summary>
+    /// <param name="seed">The batch seed.</param>
+    /// <param name="sample">Index of the sample in the batch.</param>
+    /// <param name="view">Index of the view (0 or 1 for two views).</param>
+    public static int SeedFor(int seed, int sample, int view)
+    {
+        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)sample << 20) ^ (ulong)(uint)view;
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & int.MaxValue);
+    }
+
+    /// <summary>Draws one view's parameters: each shift uniform in [−MaxShift, MaxShift], a flip with probability FlipProbability.</summary>
+    /// <param name="random">The source of randomness.</param>
+    public AugmentationParameters Sample(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        int dy = random.Next(-MaxShift, MaxShift + 1);
+        int dx = random.Next(-MaxShift, MaxShift + 1);
+        bool flip = random.NextDouble() < FlipProbability;
+        return new AugmentationParameters(dy, dx, flip);
+    }
+
+    /// <summary>Writes the augmented image: flipped if asked, then translated with zero fill.</summary>
+    /// <param name="image">The source image, <see cref="PixelsPerImage"/> values.</param>
+    /// <param name="destination">Where the view goes; must not overlap <paramref name="image"/>.</param>
+    /// <param name="parameters">The flip and translation to apply.</param>
+    public void Apply(ReadOnlySpan<float> image, Span<float> destination, AugmentationParameters parameters)
+    {
+        CheckBuffers(image, destination);
+        if (!parameters.FlipHorizontal)
+        {
+            Translate(image, destination, parameters.ShiftRows, parameters.ShiftColumns);
+            return;
+        }
+
+        Span<float> flipped = PixelsPerImage <= 4096 ? stackalloc float[PixelsPerImage] : new float[PixelsPerImage];
+        FlipHorizontal(image, flipped);
+        Translate(flipped, destination, parameters.ShiftRows, parameters.ShiftColumns);
+    }
+
+    /// <summary>Draws parameters from <paramref name="random"/> and writes the augmented image.</summary>
+    /// <param name="image">The source image.</param>
+    /// <param name="destination">Where the view goes; must not overlap <paramref name="image"/>.</param>
+    /// <param name="random">The source of randomness.</param>
+    /// <returns>The parameters that were applied.</returns>
+    public AugmentationParameters Apply(ReadOnlySpan<float> image, Span<float> destination, Random random)
+    {
+        var parameters = Sample(random);
+        Apply(image, destination, parameters);
+        return parameters;
+    }
+
+    /// <summary>Mirrors the image left–right: destination[r, c] = image[r, Columns − 1 − c].</summary>
+    /// <param name="image">The source image.</param>
+    /// <param name="destination">The mirrored image; must not overlap <paramref name="image"/>.</param>
+    public void FlipHorizontal(ReadOnlySpan<float> image, Span<float> destination)
+    {
+        CheckBuffers(image, destination);
+        for (int r = 0; r < Rows; r++)
+        {
+            var source = image.Slice(r * Columns, Columns);
+            var target = destination.Slice(r * Columns, Columns);
+            for (int c = 0; c < Columns; c++) target[c] = source[Columns - 1 - c];
+        }
+    }
+
+    /// <summary>
+    /// Moves the content by (<paramref name="shiftRows"/>, <paramref name="shiftColumns"/>): destination[r, c] =
+    /// image[r − shiftRows, c − shiftColumns], and 0 where that falls outside the image.
+    /// </summary>
+    /// <param name="image">The source image.</param>
+    /// <param name="destination">The translated image; must not overlap <paramref name="image"/>.</param>
+    /// <param name="shiftRows">Rows to move down (negative: up).</param>
+    /// <param name="shiftColumns">Columns to move right (negative: left).</param>
+    public void Translate(ReadOnlySpan<float> image, Span<float> destination, int shiftRows, int shiftColumns)
+    {
+        CheckBuffers(image, destination);
+        destination.Clear();
+        // Only the overlap of the shifted image with the frame is copied; everything else stays 0.
+        int columnStart = Math.Max(0, shiftColumns), columnEnd = Math.Min(Columns, Columns + shiftColumns);
+        if (columnStart >= columnEnd) return;
+        for (int r = Math.Max(0, shiftRows); r < Math.Min(Rows, Rows + shiftRows); r++)
+        {
+            var source = image.Slice((r - shiftRows) * Columns + columnStart - shiftColumns, columnEnd - columnStart);
+            source.CopyTo(destination.Slice(r * Columns + columnStart, columnEnd - columnStart));
+        }
+    }
+
+    private void CheckBuffers(ReadOnlySpan<float> image, Span<float> destination)
+    {
+        if (image.Length != PixelsPerImage)
+            throw new ArgumentException($"image has {image.Length} pixels, expected {Rows}×{Columns} = {PixelsPerImage}.", nameof(image));
+        if (destination.Length != PixelsPerImage)
+            throw new ArgumentException($"destination has {destination.Length} pixels, expected {PixelsPerImage}.", nameof(destination));
+        if (image.Overlaps(destination))
+            throw new ArgumentException("destination must not overlap the source image.", nameof(destination));
+    }
+}
