@@ -8,8 +8,15 @@ namespace HardNegOT.Tests.Support;
 /// <summary>Builds problems from generated batches the same way in every test.</summary>
 internal static class TestProblems
 {
-    /// <summary>ε values the properties cycle through, chosen by the batch seed.</summary>
-    public static readonly double[] Epsilons = [0.1, 0.25, 0.5, 1.0, 2.0];
+    /// <summary>
+    /// ε values the convergence properties cycle through, chosen by the batch seed. Below 0.5, tiny or
+    /// duplicated batches make the plan nearly a permutation and Sinkhorn may need more than any fixed
+    /// budget (POT too); small ε is covered by properties that do not assume convergence.
+    /// </summary>
+    public static readonly double[] Epsilons = [0.5, 1.0, 2.0];
+
+    /// <summary>Small ε values, for properties that hold whether or not the solve converged.</summary>
+    public static readonly double[] SmallEpsilons = [0.03, 0.1, 0.25];
 
     public static double EpsilonFor(SphereBatch batch) => Epsilons[batch.Seed % Epsilons.Length];
 
