@@ -39,21 +39,7 @@ public static class NormalizedSimilarityReference
     public static double[] Normalize(ReadOnlySpan<float> x, int n, int d)
     {
         Validate(x, n, d, nameof(x));
-        var result = new double[x.Length];
-        for (int i = 0; i < n; i++)
-        {
-            // Squares of finite floats (≤ 1.2e77) and their sum cannot overflow or underflow
-            // to zero in double, so no scaling is needed here (unlike the float32 kernel).
-            double sumSquares = 0;
-            for (int k = 0; k < d; k++)
-            {
-                double v = x[i * d + k];
-                sumSquares += v * v;
-            }
-            double norm = Math.Sqrt(sumSquares);
-            for (int k = 0; k < d; k++) result[i * d + k] = x[i * d + k] / norm;
-        }
-        return result;
+        return Embeddings.NormalizeRows(x, n, d, nameof(x));
     }
 
     /// <summary>
