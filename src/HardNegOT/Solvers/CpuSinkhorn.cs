@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using HardNegOT.Couplings;
+using HardNegOT.Numerics;
 using HardNegOT.Problems;
 
 namespace HardNegOT.Solvers;
@@ -58,27 +59,25 @@ public sealed class CpuSinkhorn : ISinkhornSolver
         });
     }
 
-    /// <summary>K_ij = −C_ij/ε in float32, −∞ for masked pairs.</summary>
+    /// <summary>K_ij = −C_ij/ε in float32, −∞ for masked pairs; exactly symmetric.</summary>
     private static float[] BuildLogKernel(EntropicProblem problem)
     {
         var geometry = problem.Geometry;
-        int n = geometry.Count, d = geometry.Dimension;
-        var points = geometry.PointsSingle.ToArray();
+        int n = geometry.Count;
         var kernel = new float[(long)n * n];
+        GramMatrix.Compute(geometry.PointsSingle, n, geometry.Dimension, kernel);
         float negativeInverseEps = (float)(-1.0 / problem.Epsilon);
         Parallel.ForEach(RowRanges(n), range =>
         {
             for (int i = range.Start; i < range.End; i++)
             {
                 var row = kernel.AsSpan(i * n, n);
-                var x = points.AsSpan(i * d, d);
-                // Dot(x_i, x_j) and Dot(x_j, x_i) round identically, so K stays exactly symmetric.
-                for (int j = 0; j < n; j++)
-                    row[j] = Math.Clamp(TensorPrimitives.Dot(x, points.AsSpan(j * d, d)), -1f, 1f);
+                // Rounding can put s a hair outside [−1, 1]; the costs assume it does not.
+                TensorPrimitives.Min(row, 1f, row);
+                TensorPrimitives.Max(row, -1f, row);
                 geometry.Cost.FromSimilarity(row, row);
                 TensorPrimitives.Multiply(row, negativeInverseEps, row);
-                for (int j = 0; j < n; j++)
-                    if (geometry.IsMasked(i, j)) row[j] = float.NegativeInfinity;
+                foreach (int j in geometry.Layout.MaskedColumns(i)) row[j] = float.NegativeInfinity;
             }
         });
         return kernel;
