@@ -1,0 +1,85 @@
+namespace HardNegOT.Torch.Tests;
+
+/// <summary>
+/// Plain double-precision reference of the contrastive losses, written from the formulas (loops over
+/// anchors and negatives), independent of the TorchSharp code under test.
+/// </summary>
+internal static class ContrastiveReference
+{
+    /// <summary>Rows of [z1; z2] normalised; anchor i's positive is (i + B) mod 2B.</summary>
+    public static double[][] Normalized(double[][] z1, double[][] z2)
+    {
+        var rows = z1.Concat(z2).ToArray();
+        return rows.Select(r =>
+        {
+            double norm = Math.Sqrt(r.Sum(v => v * v));
+            return r.Select(v => v / norm).ToArray();
+        }).ToArray();
+    }
+
+    public static double Dot(double[] x, double[] y) => x.Zip(y, (a, b) => a * b).Sum();
+
+    public static int Positive(int i, int b) => (i + b) % (2 * b);
+
+    public static IEnumerable<int> Negatives(int i, int b) =>
+        Enumerable.Range(0, 2 * b).Where(j => j != i && j != Positive(i, b));
+
+    /// <summary>Mean over anchors of −log(pos/(pos + Ng_i)), with Ng_i from a per-anchor function of (pos, negs list (j, neg_ij)).</summary>
+    public static double Nce(double[][] z1, double[][] z2, double t, Func<int, double, List<(int J, double Neg, double S)>, double> ng)
+    {
+        var x = Normalized(z1, z2);
+        int b = z1.Length;
+        double total = 0;
+        for (int i = 0; i < 2 * b; i++)
+        {
+            double pos = Math.Exp(Dot(x[i], x[Positive(i, b)]) / t);
+            var negs = Negatives(i, b).Select(j => (j, Math.Exp(Dot(x[i], x[j]) / t), Dot(x[i], x[j]))).ToList();
+            total += -Math.Log(pos / (pos + ng(i, pos, negs)));
+        }
+        return total / (2 * b);
+    }
+
+    public static double InfoNce(double[][] z1, double[][] z2, double t) =>
+        Nce(z1, z2, t, (_, _, negs) => negs.Sum(n => n.Neg));
+
+    public static double Debiased(double[][] z1, double[][] z2, double t, double tau)
+    {
+        int n = 2 * z1.Length - 2;
+        return Nce(z1, z2, t, (_, pos, negs) =>
+            Math.Max((-tau * n * pos + negs.Sum(q => q.Neg)) / (1 - tau), n * Math.Exp(-1 / t)));
+    }
+
+    public static double Hcl(double[][] z1, double[][] z2, double t, double beta, double tau)
+    {
+        int n = 2 * z1.Length - 2;
+        return Nce(z1, z2, t, (_, pos, negs) =>
+        {
+            var imp = negs.Select(q => Math.Exp(beta * Math.Log(q.Neg))).ToArray();
+            double reweight = negs.Select((q, k) => imp[k] * q.Neg).Sum() / imp.Average();
+            return Math.Max((-tau * n * pos + reweight) / (1 - tau), n * Math.Exp(-1 / t));
+        });
+    }
+
+    public static double OtNce(double[][] z1, double[][] z2, double t, double tau, double[,] w)
+    {
+        int n = 2 * z1.Length - 2;
+        return Nce(z1, z2, t, (i, pos, negs) =>
+            Math.Max((-tau * n * pos + n * negs.Sum(q => w[i, q.J] * q.Neg)) / (1 - tau), n * Math.Exp(-1 / t)));
+    }
+
+    public static double Triplet(double[][] z1, double[][] z2, double margin, bool hardest)
+    {
+        var x = Normalized(z1, z2);
+        int b = z1.Length;
+        double total = 0;
+        for (int i = 0; i < 2 * b; i++)
+        {
+            double dPos = 2 - 2 * Dot(x[i], x[Positive(i, b)]);
+            var hinges = Negatives(i, b).Select(j => Math.Max(0, dPos - (2 - 2 * Dot(x[i], x[j])) + margin)).ToList();
+            total += hardest
+                ? Math.Max(0, dPos - Negatives(i, b).Min(j => 2 - 2 * Dot(x[i], x[j])) + margin)
+                : hinges.Average();
+        }
+        return total / (2 * b);
+    }
+}
