@@ -11,10 +11,14 @@ public sealed record ExponentialCost : GroundCost
     /// <summary>Creates the cost with shift <paramref name="kappa"/>.</summary>
     public ExponentialCost(double kappa = DefaultKappa)
     {
-        if (!double.IsFinite(kappa))
-            throw new ArgumentOutOfRangeException(nameof(kappa), kappa, "κ must be a finite number.");
+        // The largest cost e^{4−κ} must stay a finite float32 (e^88 ≈ float.MaxValue).
+        if (!double.IsFinite(kappa) || kappa < MinimumKappa)
+            throw new ArgumentOutOfRangeException(nameof(kappa), kappa, $"κ must be a finite number ≥ {MinimumKappa}.");
         Kappa = kappa;
     }
+
+    /// <summary>The smallest κ accepted: below it e^{4−κ} overflows single precision.</summary>
+    public const double MinimumKappa = -80.0;
 
     /// <summary>The shift κ in the exponent.</summary>
     public double Kappa { get; }

@@ -18,6 +18,9 @@ public abstract record GroundCost
         for (int k = 0; k < similarities.Length; k++) destination[k] = FromSimilarity(similarities[k]);
     }
 
+    /// <summary>The largest cost on the sphere, reached at s = −1 (every cost here decreases in s).</summary>
+    public double MaximumCost => FromSimilarity(-1.0);
+
     /// <summary>True when the cost is an affine, decreasing function of s (the expected similarity then
     /// moves monotonically with the transport cost).</summary>
     public abstract bool IsAffineInSimilarity { get; }

@@ -11,8 +11,9 @@ public sealed record SquaredEuclideanCost : GroundCost
     /// <summary>Creates the cost with the given scale (1 by default, ½ for the paper's Eq. 5).</summary>
     public SquaredEuclideanCost(double scale = 1.0)
     {
-        if (!(scale > 0) || double.IsInfinity(scale))
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The squared-Euclidean scale must be a positive finite number.");
+        // The float32 solvers evaluate up to 4·scale; keep it far from float overflow.
+        if (!(scale > 0) || !(scale <= 1e30))
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The squared-Euclidean scale must be a positive number no larger than 1e30.");
         Scale = scale;
     }
 

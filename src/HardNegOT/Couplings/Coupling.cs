@@ -17,8 +17,10 @@ public sealed class Coupling
     public Coupling(EntropicProblem problem, double[] f, double[] g, int iterations, double marginalError, bool converged, string solver)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        if (f.Length != problem.Count || g.Length != problem.Count)
-            throw new ArgumentException($"Duals have lengths {f.Length} and {g.Length}, expected N = {problem.Count}.");
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(g);
+        RequireFinite(f, problem.Count, nameof(f));
+        RequireFinite(g, problem.Count, nameof(g));
         Problem = problem;
         _f = f;
         _g = g;
@@ -168,6 +170,15 @@ public sealed class Coupling
             error += Math.Abs(row - Problem.A[i]);
         }
         return error;
+    }
+
+    private static void RequireFinite(double[] potential, int n, string name)
+    {
+        if (potential.Length != n)
+            throw new ArgumentException($"Potential {name} has {potential.Length} entries, expected N = {n}.", name);
+        for (int i = 0; i < n; i++)
+            if (!double.IsFinite(potential[i]))
+                throw new ArgumentException($"Potential {name}[{i}] = {potential[i]}: potentials must be finite.", name);
     }
 
     // logits_j = (g_j − C_ij)/ε + log b_j, −∞ where masked.

@@ -20,13 +20,17 @@ public sealed class EntropicProblem
         ArgumentNullException.ThrowIfNull(geometry);
         if (!(epsilon > 0) || !double.IsFinite(epsilon))
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be a positive finite number.");
+        double maximumCost = geometry.Cost.MaximumCost;
+        if (maximumCost / epsilon > MaximumCostOverEpsilon)
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon,
+                $"ε = {epsilon:G4} is below 1/{MaximumCostOverEpsilon:G0} of the largest cost {maximumCost:G4}: the potentials would lose all precision.");
         Geometry = geometry;
         Epsilon = epsilon;
         int n = geometry.Count;
         _a = a.IsEmpty ? Uniform(n) : ValidateMarginal(a, n, nameof(a));
         _b = b.IsEmpty ? Uniform(n) : ValidateMarginal(b, n, nameof(b));
         double massA = Sum(_a), massB = Sum(_b);
-        if (Math.Abs(massA - massB) > 1e-9 * Math.Max(massA, massB))
+        if (!(Math.Abs(massA - massB) <= 1e-9 * Math.Max(massA, massB)))
             throw new ArgumentException($"Marginals must have equal mass: Σa = {massA:R}, Σb = {massB:R}.", nameof(b));
         IsSymmetric = _a.AsSpan().SequenceEqual(_b);
         if (!a.IsEmpty || !b.IsEmpty)
@@ -35,6 +39,9 @@ public sealed class EntropicProblem
             RequireReachable(geometry, _b, _a, nameof(b));
         }
     }
+
+    /// <summary>The largest C_max/ε accepted: beyond it even double-precision potentials carry no accurate plan.</summary>
+    public const double MaximumCostOverEpsilon = 1e6;
 
     /// <summary>Points, cost and mask.</summary>
     public PointCloudGeometry Geometry { get; }
@@ -68,8 +75,9 @@ public sealed class EntropicProblem
         for (int i = 0; i < n; i++)
             if (!(m[i] >= 0) || !double.IsFinite(m[i]))
                 throw new ArgumentException($"Marginal {name}[{i}] = {m[i]}: entries must be finite and non-negative.", name);
-        if (!(Sum(m) > 0))
-            throw new ArgumentException($"Marginal {name} has zero total mass.", name);
+        double mass = Sum(m);
+        if (!(mass > 0) || !double.IsFinite(mass))
+            throw new ArgumentException($"Marginal {name} has total mass {mass}: it must be positive and finite.", name);
         return m.ToArray();
     }
 
