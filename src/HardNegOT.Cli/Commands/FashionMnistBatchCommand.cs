@@ -74,8 +74,8 @@ internal static class FashionMnistBatchCommand
         if (b > set.Count)
             throw new CliInputException($"--batch-size {b} exceeds the {set.Count} images of the {args.Split} split in '{args.DataDirectory}'.");
 
-        var indices = ChooseDistinct(set.Count, b, new Random(args.Seed));
-        var views = MakeViews(set, indices, args.Seed);
+        var batch = TwoViewImageBatch.Create(set, b, args.Seed);
+        var views = batch.Views;
         int d = args.ProjectionDimension == 0 ? FashionMnist.PixelsPerImage : args.ProjectionDimension;
         var embeddings = args.ProjectionDimension == 0
             ? views
@@ -84,10 +84,7 @@ internal static class FashionMnistBatchCommand
         WeightsCommand.Write("--out", args.Out, path => NpyFile.WriteFloat32(path, embeddings, 2 * b, d));
         if (args.LabelsOut is { } labelsPath)
         {
-            var labels = new long[2 * b];
-            for (int i = 0; i < b; i++)
-                labels[i] = labels[i + b] = set.Labels[indices[i]];
-            WeightsCommand.Write("--labels-out", labelsPath, path => NpyFile.WriteInt64(path, labels, 2 * b));
+            WeightsCommand.Write("--labels-out", labelsPath, path => NpyFile.WriteInt64(path, batch.Labels, 2 * b));
         }
 
         string embedding = args.ProjectionDimension == 0 ? "raw centred pixels" : $"random projection to {d} dims (seed {args.ProjectionSeed})";
@@ -96,44 +93,5 @@ internal static class FashionMnistBatchCommand
         if (args.LabelsOut is not null)
             stdout.WriteLine($"wrote {2 * b} int64 labels -> {args.LabelsOut}");
         return ExitCodes.Success;
-    }
-
-    /// <summary>The first <paramref name="count"/> entries of a seeded Fisher–Yates shuffle of 0..population−1.</summary>
-    private static int[] ChooseDistinct(int population, int count, Random random)
-    {
-        var all = new int[population];
-        for (int i = 0; i < population; i++) all[i] = i;
-        for (int i = 0; i < count; i++)
-        {
-            int j = random.Next(i, population);
-            (all[i], all[j]) = (all[j], all[i]);
-        }
-
-        return all[..count];
-    }
-
-    /// <summary>Rows [view 1 of every sample; view 2 of every sample], each augmented and mean-centred, 2B × 784.</summary>
-    private static float[] MakeViews(FashionMnistSet set, int[] indices, int seed)
-    {
-        int b = indices.Length, pixels = FashionMnist.PixelsPerImage;
-        var augmentation = new ImageAugmentation();
-        var views = new float[2L * b * pixels];
-        var image = new float[pixels];
-        for (int s = 0; s < b; s++)
-        {
-            var bytes = set.Images.Image(indices[s]);
-            for (int k = 0; k < pixels; k++) image[k] = bytes[k] / 255f;
-            for (int v = 0; v < 2; v++)
-            {
-                var view = views.AsSpan((v * b + s) * pixels, pixels);
-                // Each view's randomness depends only on (seed, sample, view): reproducible whatever the batch order.
-                augmentation.Apply(image, view, new Random(ImageAugmentation.SeedFor(seed, s, v)));
-                // Raw pixels are all ≥ 0, so every cosine similarity would be positive; centring spreads them out.
-                float mean = System.Numerics.Tensors.TensorPrimitives.Average(view);
-                System.Numerics.Tensors.TensorPrimitives.Subtract(view, mean, view);
-            }
-        }
-
-        return views;
     }
 }
