@@ -40,6 +40,28 @@ public sealed record SinkhornOptions
     } = 2.0 / 3.0;
 
     /// <summary>
+    /// Memory m of <see cref="SinkhornUpdate.Anderson"/>: how many past residual differences each
+    /// extrapolation combines, in [1, 50]. 5 is the usual choice; more rarely helps and costs m·N a step.
+    /// </summary>
+    public int AndersonMemory
+    {
+        get;
+        init => field = value is >= 1 and <= 50 ? value
+            : throw new ArgumentOutOfRangeException(nameof(AndersonMemory), value, "The Anderson memory must lie in [1, 50].");
+    } = 5;
+
+    /// <summary>
+    /// Over-relaxation θ of <see cref="SinkhornUpdate.OverRelaxed"/>, in [1, 2): θ = 1 is plain
+    /// alternating Sinkhorn, θ → 2 the fastest linear rate for the slowest modes but the least damped.
+    /// </summary>
+    public double OverRelaxation
+    {
+        get;
+        init => field = value >= 1 && value < 2 ? value
+            : throw new ArgumentOutOfRangeException(nameof(OverRelaxation), value, "The over-relaxation θ must lie in [1, 2).");
+    } = 1.5;
+
+    /// <summary>
     /// Optional starting row potential f (length N), e.g. the previous training step's. The first
     /// half-step computes g from it, so only f seeds the solve.
     /// </summary>
@@ -57,6 +79,8 @@ public sealed record SinkhornOptions
         SinkhornUpdate.Auto => problem.IsSymmetric ? SinkhornUpdate.Symmetric : SinkhornUpdate.Alternating,
         SinkhornUpdate.Symmetric when !problem.IsSymmetric =>
             throw new ArgumentException("The symmetric update needs equal marginals a = b.", nameof(Update)),
+        SinkhornUpdate.Anderson when !problem.IsSymmetric =>
+            throw new ArgumentException("The Anderson update accelerates the symmetric one and needs equal marginals a = b.", nameof(Update)),
         var explicitUpdate => explicitUpdate,
     };
 
