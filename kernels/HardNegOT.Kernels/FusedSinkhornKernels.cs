@@ -92,6 +92,87 @@ public static class FusedSinkhornKernels
     }
 
     /// <summary>
+    /// The OT-weighted NCE negative term of every row r, without the plan: <c>output[r] = Σ_j P*(j|r)·e^{s_rj/τ}</c>
+    /// over the unmasked j, where P*(j|r) ∝ b_j exp((g_j − C_rj)/ε). One tiled pass keeps two online LSEs per row,
+    /// L = LSE_j[ℓ_j] (the conditional's normaliser) and W = LSE_j[ℓ_j + s_rj/τ] with ℓ_j = (g_j − C_rj)/ε + log b_j,
+    /// and writes exp(W − L); working in logs keeps e^{s/τ} from overflowing at small τ. 0 for a row that reaches nothing.
+    /// </summary>
+    /// <param name="points">Unit-norm rows, N·d floats.</param>
+    /// <param name="positiveOf">Positive of each row or −1, N ints.</param>
+    /// <param name="potential">Column potential g, N floats.</param>
+    /// <param name="logMarginal">log b, N floats.</param>
+    /// <param name="output">Output, N floats.</param>
+    /// <param name="n">Number of rows N.</param>
+    /// <param name="d">Row dimension d.</param>
+    /// <param name="tileCount">Rows per shared-memory tile; dynamic shared memory must hold tileCount·d floats.</param>
+    /// <param name="epsilon">Entropic regularisation ε &gt; 0.</param>
+    /// <param name="costKind">Which ground cost (see the class remarks).</param>
+    /// <param name="costParameter">The cost's parameter (scale or κ).</param>
+    /// <param name="inverseTemperature">1/τ of the NCE temperature τ &gt; 0.</param>
+    [KernelEntryPoint(ExplicitlyGrouped = true)]
+    public static void WeightedNegativeSums(
+        ArrayView<float> points, ArrayView<int> positiveOf, ArrayView<float> potential, ArrayView<float> logMarginal,
+        ArrayView<float> output, int n, int d, int tileCount, float epsilon, int costKind, float costParameter,
+        float inverseTemperature)
+    {
+        var tile = SharedMemory.GetDynamic<float>();
+        int r = Grid.GlobalIndex.X;
+        bool active = r < n;
+        int positive = active ? positiveOf[r] : -1;
+        int rowOffset = r * d;
+        float max = float.NegativeInfinity, sum = 0f;
+        float maxW = float.NegativeInfinity, sumW = 0f;
+        for (int start = 0; start < n; start += tileCount)
+        {
+            int count = IntrinsicMath.Min(tileCount, n - start);
+            int tileFloats = count * d;
+            int tileOffset = start * d;
+            for (int e = Group.IdxX; e < tileFloats; e += Group.DimX)
+                tile[e] = points[tileOffset + e];
+            Group.Barrier();
+
+            if (active)
+            {
+                for (int t = 0; t < count; t++)
+                {
+                    int k = start + t;
+                    if (k == r || k == positive || positiveOf[k] == r)
+                        continue;
+                    float dot = 0f;
+                    for (int c = 0; c < d; c++)
+                        dot += points[rowOffset + c] * tile[t * d + c];
+                    float v = (potential[k] - Cost(dot, costKind, costParameter)) / epsilon + logMarginal[k];
+                    if (!(v > float.NegativeInfinity))
+                        continue;
+                    // The similarity is clamped as the cost's is, so both sums see the same s.
+                    float w = v + IntrinsicMath.Clamp(dot, -1f, 1f) * inverseTemperature;
+                    if (v > max)
+                    {
+                        sum = sum * MathF.Exp(max - v) + 1f;
+                        max = v;
+                    }
+                    else
+                    {
+                        sum += MathF.Exp(v - max);
+                    }
+                    if (w > maxW)
+                    {
+                        sumW = sumW * MathF.Exp(maxW - w) + 1f;
+                        maxW = w;
+                    }
+                    else
+                    {
+                        sumW += MathF.Exp(w - maxW);
+                    }
+                }
+            }
+            Group.Barrier();
+        }
+        if (active)
+            output[r] = max > float.NegativeInfinity ? MathF.Exp(maxW + MathF.Log(sumW) - max - MathF.Log(sum)) : 0f;
+    }
+
+    /// <summary>
     /// Conditional weights of some anchors, one thread per (column j, anchor slot t):
     /// <c>weights[t·N + j] = exp((potential[j] − C_ij)/ε + logMarginal[j] − rowLse[t])</c> for i = anchors[t],
     /// exactly 0 on masked pairs. Each written row sums to 1 when <paramref name="rowLse"/> comes from

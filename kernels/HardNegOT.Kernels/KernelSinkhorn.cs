@@ -5,6 +5,7 @@ using HardNegOT.Problems;
 using HardNegOT.Solvers;
 using ILGPU;
 using ILGPU.Runtime;
+using Half = System.Half;
 
 namespace HardNegOT.Kernels;
 
@@ -42,6 +43,14 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         int, float> _rowMarginalError;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _relax;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, int, int, int, float, int, float, float>? _weightedNegativeSums;
+
+    // Normalise kernels for raw-embedding entry points; loaded on first use so plain solves do not compile them.
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _normalize;
+    private Action<Index1D, ArrayView<ILGPU.Half>, ArrayView<float>, int>? _normalizeHalf;
+    private Action<Index1D, ArrayView<ushort>, ArrayView<float>, int>? _normalizeBFloat16;
+    private Action<Index1D, ArrayView<ushort>, ArrayView<float>, int>? _normalizeHalfBits;
 
     /// <summary>Creates an accelerator for <paramref name="backend"/> and owns it (disposed with this solver).</summary>
     /// <param name="backend">The backend, or <see cref="AcceleratorBackend.Auto"/> for the best available.</param>
@@ -123,7 +132,7 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             : throw new ArgumentOutOfRangeException(nameof(TileRows), value, "TileRows must be 0 (automatic) or positive.");
     }
 
-    /// <summary>Total bytes of the device buffers the last <see cref="Solve"/>, <see cref="HalfStep"/> or
+    /// <summary>Total bytes of the device buffers the last <see cref="Solve"/>, <see cref="HalfStep(PointCloudGeometry, double, ReadOnlySpan{double}, ReadOnlySpan{double})"/> or
     /// <see cref="ConditionalRows"/> call allocated (all freed before it returned).</summary>
     public long LastAllocatedBytes { get; private set; }
 
@@ -226,6 +235,97 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
     }
 
     /// <summary>
+    /// One fused half-step from raw float32 embeddings: rows are normalised on the device
+    /// (<see cref="NormalizedSimilarityKernels.NormalizeRows"/>, float32) and fed to the half-step. The baseline the
+    /// 16-bit overloads are compared with.
+    /// </summary>
+    /// <param name="embeddings">Row-major N×d embeddings (N = <paramref name="layout"/>.Count).</param>
+    /// <param name="d">Row dimension d.</param>
+    /// <param name="cost">Ground cost on the unit sphere.</param>
+    /// <param name="layout">Positives and mask.</param>
+    /// <param name="epsilon">Entropic regularisation ε &gt; 0.</param>
+    /// <param name="potential">The potential to transform, N values.</param>
+    /// <param name="logMarginal">log of the marginal summed over, N values.</param>
+    /// <returns>The N outputs.</returns>
+    /// <exception cref="ArgumentException">A shape or length mismatch, a non-finite entry, an all-zero row, or a bad ε.</exception>
+    public double[] HalfStep(ReadOnlySpan<float> embeddings, int d, GroundCost cost, BatchLayout layout, double epsilon,
+        ReadOnlySpan<double> potential, ReadOnlySpan<double> logMarginal)
+    {
+        int n = ValidateEmbeddings(embeddings, d, layout);
+        using var buffers = new DeviceBuffers(Accelerator);
+        var x = buffers.Upload(embeddings.ToArray());
+        var points = buffers.Allocate<float>(x.Length);
+        _normalize ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(
+            NormalizedSimilarityKernels.NormalizeRows);
+        _normalize(n, x.View, points.View, d);
+        return HalfStepOnDevice(buffers, points, n, d, cost, layout, epsilon, potential, logMarginal);
+    }
+
+    /// <summary>
+    /// One fused half-step from fp16 embeddings: the device widens them to float32 while normalising
+    /// (<see cref="NormalizedSimilarityKernels.NormalizeRowsHalf"/>), so the result equals the float32 overload on
+    /// the upcast input while the upload is half the size.
+    /// </summary>
+    /// <param name="embeddings">Row-major N×d fp16 embeddings (N = <paramref name="layout"/>.Count).</param>
+    /// <param name="d">Row dimension d.</param>
+    /// <param name="cost">Ground cost on the unit sphere.</param>
+    /// <param name="layout">Positives and mask.</param>
+    /// <param name="epsilon">Entropic regularisation ε &gt; 0.</param>
+    /// <param name="potential">The potential to transform, N values.</param>
+    /// <param name="logMarginal">log of the marginal summed over, N values.</param>
+    /// <returns>The N outputs.</returns>
+    /// <exception cref="ArgumentException">A shape or length mismatch, a non-finite entry, an all-zero row, or a bad ε.</exception>
+    public double[] HalfStep(ReadOnlySpan<Half> embeddings, int d, GroundCost cost, BatchLayout layout, double epsilon,
+        ReadOnlySpan<double> potential, ReadOnlySpan<double> logMarginal)
+    {
+        int n = ValidateEmbeddings(HalfPrecision.Widen(embeddings), d, layout);
+        using var buffers = new DeviceBuffers(Accelerator);
+        var points = buffers.Allocate<float>(embeddings.Length);
+        if (HalfPrecision.SupportsFloat16(Accelerator))
+        {
+            var x = buffers.Adopt(HalfPrecision.Upload(Accelerator, embeddings));
+            _normalizeHalf ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ILGPU.Half>, ArrayView<float>, int>(
+                NormalizedSimilarityKernels.NormalizeRowsHalf);
+            _normalizeHalf(n, x.View, points.View, d);
+        }
+        else
+        {
+            // No fp16 on the device (many OpenCL drivers): widen the bits in integer arithmetic, same result.
+            var x = buffers.Adopt(HalfPrecision.UploadBits(Accelerator, embeddings));
+            _normalizeHalfBits ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<float>, int>(
+                NormalizedSimilarityKernels.NormalizeRowsHalfBits);
+            _normalizeHalfBits(n, x.View, points.View, d);
+        }
+        return HalfStepOnDevice(buffers, points, n, d, cost, layout, epsilon, potential, logMarginal);
+    }
+
+    /// <summary>
+    /// One fused half-step from bfloat16 embeddings given as raw 16-bit patterns, widened to float32 on the device
+    /// (<see cref="NormalizedSimilarityKernels.NormalizeRowsBFloat16"/>); equals the float32 overload on the upcast input.
+    /// </summary>
+    /// <param name="bits">Row-major N×d bf16 bit patterns (N = <paramref name="layout"/>.Count).</param>
+    /// <param name="d">Row dimension d.</param>
+    /// <param name="cost">Ground cost on the unit sphere.</param>
+    /// <param name="layout">Positives and mask.</param>
+    /// <param name="epsilon">Entropic regularisation ε &gt; 0.</param>
+    /// <param name="potential">The potential to transform, N values.</param>
+    /// <param name="logMarginal">log of the marginal summed over, N values.</param>
+    /// <returns>The N outputs.</returns>
+    /// <exception cref="ArgumentException">A shape or length mismatch, a non-finite entry, an all-zero row, or a bad ε.</exception>
+    public double[] HalfStepBFloat16(ReadOnlySpan<ushort> bits, int d, GroundCost cost, BatchLayout layout, double epsilon,
+        ReadOnlySpan<double> potential, ReadOnlySpan<double> logMarginal)
+    {
+        int n = ValidateEmbeddings(HalfPrecision.WidenBFloat16(bits), d, layout);
+        using var buffers = new DeviceBuffers(Accelerator);
+        var x = buffers.Upload(bits.ToArray());
+        var points = buffers.Allocate<float>(x.Length);
+        _normalizeBFloat16 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<float>, int>(
+            NormalizedSimilarityKernels.NormalizeRowsBFloat16);
+        _normalizeBFloat16(n, x.View, points.View, d);
+        return HalfStepOnDevice(buffers, points, n, d, cost, layout, epsilon, potential, logMarginal);
+    }
+
+    /// <summary>
     /// The conditional negative distributions P*(j | i) ∝ b_j exp((g_j − C_ij)/ε) of the given anchors, computed
     /// on the device from <paramref name="coupling"/>'s column potential (float32): a row LSE pass, then the
     /// weights. Masked entries are exactly 0 and each row sums to 1 up to float rounding.
@@ -265,6 +365,38 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
         return ToDouble(weights.GetAsArray1D());
     }
 
+    /// <summary>
+    /// The OT-weighted NCE negative term of every row, <c>Σ_j P*(j|i)·e^{s_ij/τ}</c> over the unmasked j, computed on
+    /// the device from <paramref name="coupling"/>'s column potential in one tiled pass
+    /// (<see cref="FusedSinkhornKernels.WeightedNegativeSums"/>): neither the plan nor the similarities are stored,
+    /// so memory stays O(N·d + N).
+    /// </summary>
+    /// <param name="coupling">A solved coupling (from any solver).</param>
+    /// <param name="temperature">The NCE temperature τ &gt; 0 (s is the clamped cosine similarity).</param>
+    /// <returns>N float32 sums (0 for a row with no unmasked column).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="temperature"/> is not positive and finite.</exception>
+    public float[] WeightedNegativeSums(Coupling coupling, double temperature)
+    {
+        ArgumentNullException.ThrowIfNull(coupling);
+        if (!(temperature > 0) || !double.IsFinite(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature τ must be a positive finite number.");
+        var problem = coupling.Problem;
+        int n = problem.Count;
+        using var buffers = new DeviceBuffers(Accelerator);
+        var geometry = UploadGeometry(buffers, problem.Geometry);
+        var g = buffers.Upload(ToSingle(coupling.G));
+        var logB = buffers.Upload(LogOf(problem.B));
+        var output = buffers.Allocate<float>(n);
+        LastAllocatedBytes = buffers.Bytes;
+        _weightedNegativeSums ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, int, int, int, float, int, float, float>(FusedSinkhornKernels.WeightedNegativeSums);
+        int groups = (n + _groupSize - 1) / _groupSize;
+        _weightedNegativeSums(new KernelConfig(groups, _groupSize, SharedMemoryConfig.RequestDynamic<float>(geometry.TileCount * geometry.D)),
+            geometry.Points.View, geometry.PositiveOf.View, g.View, logB.View, output.View, n, geometry.D, geometry.TileCount,
+            (float)problem.Epsilon, geometry.CostKind, geometry.CostParameter, (float)(1.0 / temperature));
+        return output.GetAsArray1D();
+    }
+
     /// <summary>Disposes the accelerator if this solver created it; a caller-supplied one is left alone.</summary>
     public void Dispose() => _owned?.Dispose();
 
@@ -279,12 +411,44 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             n, geometry.D, geometry.TileCount, eps, geometry.CostKind, geometry.CostParameter);
     }
 
+    private static int ValidateEmbeddings(ReadOnlySpan<float> embeddings, int d, BatchLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        int n = layout.Count;
+        HardNegOT.Reference.NormalizedSimilarityReference.Validate(embeddings, n, d, nameof(embeddings));
+        return n;
+    }
+
+    private double[] HalfStepOnDevice(
+        DeviceBuffers buffers, MemoryBuffer1D<float, Stride1D.Dense> points, int n, int d, GroundCost cost, BatchLayout layout,
+        double epsilon, ReadOnlySpan<double> potential, ReadOnlySpan<double> logMarginal)
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        if (!(epsilon > 0) || !double.IsFinite(epsilon))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be a positive finite number.");
+        RequireLength(potential.Length, n, nameof(potential));
+        RequireLength(logMarginal.Length, n, nameof(logMarginal));
+        var uploaded = UploadGeometry(buffers, points, n, d, cost, layout);
+        var p = buffers.Upload(ToSingle(potential));
+        var m = buffers.Upload(ToSingle(logMarginal));
+        var output = buffers.Allocate<float>(n);
+        LastAllocatedBytes = buffers.Bytes;
+        LaunchHalfStep(uploaded, p, m, output, (float)epsilon);
+        return ToDouble(output.GetAsArray1D());
+    }
+
     private UploadedGeometry UploadGeometry(DeviceBuffers buffers, PointCloudGeometry geometry)
     {
         int n = geometry.Count, d = geometry.Dimension;
         if ((long)n * d > int.MaxValue)
             throw new NotSupportedException($"N·d = {(long)n * d} exceeds {int.MaxValue}: the kernels index with int.");
-        var (kind, parameter) = EncodeCost(geometry.Cost);
+        return UploadGeometry(buffers, buffers.Upload(geometry.PointsSingle.ToArray()), n, d, geometry.Cost, geometry.Layout);
+    }
+
+    private UploadedGeometry UploadGeometry(
+        DeviceBuffers buffers, MemoryBuffer1D<float, Stride1D.Dense> points, int n, int d, GroundCost groundCost, BatchLayout layout)
+    {
+        var (kind, parameter) = EncodeCost(groundCost);
         long sharedBytes = Math.Min(SharedBudgetBytes, Accelerator.MaxSharedMemoryPerGroup);
         int requested = TileRows == 0 ? MaxTileCount : TileRows;
         int tileCount = (int)Math.Min(Math.Min(requested, n), sharedBytes / (sizeof(float) * (long)d));
@@ -292,9 +456,8 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             throw new NotSupportedException(
                 $"d = {d} does not fit one row into {sharedBytes} bytes of shared memory; the fused half-step needs d ≤ {sharedBytes / sizeof(float)}.");
         var positives = new int[n];
-        for (int i = 0; i < n; i++) positives[i] = geometry.Layout.PositiveOf(i);
-        return new UploadedGeometry(
-            buffers.Upload(geometry.PointsSingle.ToArray()), buffers.Upload(positives), n, d, tileCount, kind, parameter);
+        for (int i = 0; i < n; i++) positives[i] = layout.PositiveOf(i);
+        return new UploadedGeometry(points, buffers.Upload(positives), n, d, tileCount, kind, parameter);
     }
 
     /// <summary>The kernels' cost code and float parameter for a <see cref="GroundCost"/>.</summary>
@@ -362,6 +525,14 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             where T : unmanaged
         {
             var buffer = accelerator.Allocate1D<T>(length);
+            _buffers.Add(buffer);
+            Bytes += buffer.LengthInBytes;
+            return buffer;
+        }
+
+        public MemoryBuffer1D<T, Stride1D.Dense> Adopt<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer)
+            where T : unmanaged
+        {
             _buffers.Add(buffer);
             Bytes += buffer.LengthInBytes;
             return buffer;

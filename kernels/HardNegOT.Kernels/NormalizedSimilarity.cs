@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using HardNegOT.Reference;
 using ILGPU;
 using ILGPU.Runtime;
+using Half = System.Half;
 
 namespace HardNegOT.Kernels;
 
@@ -18,6 +19,9 @@ namespace HardNegOT.Kernels;
 public sealed class NormalizedSimilarity
 {
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _normalizeRows;
+    private readonly Action<Index1D, ArrayView<ILGPU.Half>, ArrayView<float>, int>? _normalizeRowsHalf;
+    private readonly Action<Index1D, ArrayView<ushort>, ArrayView<float>, int> _normalizeRowsBFloat16;
+    private readonly Action<Index1D, ArrayView<ushort>, ArrayView<float>, int> _normalizeRowsHalfBits;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _similarityRow;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int> _similarityBlock;
 
@@ -30,6 +34,14 @@ public sealed class NormalizedSimilarity
         Accelerator = accelerator;
         _normalizeRows = accelerator.LoadAutoGroupedStreamKernel<
             Index1D, ArrayView<float>, ArrayView<float>, int>(NormalizedSimilarityKernels.NormalizeRows);
+        // Devices without fp16 (many OpenCL drivers) cannot compile a Half kernel; they widen the bits in software.
+        if (HalfPrecision.SupportsFloat16(accelerator))
+            _normalizeRowsHalf = accelerator.LoadAutoGroupedStreamKernel<
+                Index1D, ArrayView<ILGPU.Half>, ArrayView<float>, int>(NormalizedSimilarityKernels.NormalizeRowsHalf);
+        _normalizeRowsHalfBits = accelerator.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<ushort>, ArrayView<float>, int>(NormalizedSimilarityKernels.NormalizeRowsHalfBits);
+        _normalizeRowsBFloat16 = accelerator.LoadAutoGroupedStreamKernel<
+            Index1D, ArrayView<ushort>, ArrayView<float>, int>(NormalizedSimilarityKernels.NormalizeRowsBFloat16);
         _similarityRow = accelerator.LoadAutoGroupedStreamKernel<
             Index1D, ArrayView<float>, ArrayView<float>, int, int>(NormalizedSimilarityKernels.SimilarityRow);
         _similarityBlock = accelerator.LoadAutoGroupedStreamKernel<
@@ -53,6 +65,54 @@ public sealed class NormalizedSimilarity
         using var x = Upload(embeddings);
         using var xHat = Accelerator.Allocate1D<float>(embeddings.Length);
         _normalizeRows(n, x.View, xHat.View, d);
+        return xHat.GetAsArray1D();
+    }
+
+    /// <summary>
+    /// Normalises fp16 rows on the device with float32 accumulation (<see cref="NormalizedSimilarityKernels.NormalizeRowsHalf"/>):
+    /// the result equals <see cref="Normalize(ReadOnlySpan{float}, int, int)"/> of the float32 upcast, while only
+    /// half the bytes cross the bus.
+    /// </summary>
+    /// <param name="embeddings">Row-major N×d fp16 embeddings.</param>
+    /// <param name="n">Number of rows N.</param>
+    /// <param name="d">Row dimension d.</param>
+    /// <returns>Unit-norm rows, row-major N×d float32.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> or <paramref name="d"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">Shape mismatch, a NaN/±Inf entry, or an all-zero row.</exception>
+    public float[] Normalize(ReadOnlySpan<Half> embeddings, int n, int d)
+    {
+        NormalizedSimilarityReference.Validate(HalfPrecision.Widen(embeddings), n, d, nameof(embeddings));
+        using var xHat = Accelerator.Allocate1D<float>(embeddings.Length);
+        if (_normalizeRowsHalf is { } native)
+        {
+            using var x = HalfPrecision.Upload(Accelerator, embeddings);
+            native(n, x.View, xHat.View, d);
+        }
+        else
+        {
+            using var x = HalfPrecision.UploadBits(Accelerator, embeddings);
+            _normalizeRowsHalfBits(n, x.View, xHat.View, d);
+        }
+        return xHat.GetAsArray1D();
+    }
+
+    /// <summary>
+    /// Normalises bfloat16 rows, given as raw 16-bit patterns, on the device with float32 accumulation
+    /// (<see cref="NormalizedSimilarityKernels.NormalizeRowsBFloat16"/>); equals normalising the float32 upcast.
+    /// </summary>
+    /// <param name="bits">Row-major N×d bf16 bit patterns (e.g. a torch.bfloat16 tensor's storage viewed as int16).</param>
+    /// <param name="n">Number of rows N.</param>
+    /// <param name="d">Row dimension d.</param>
+    /// <returns>Unit-norm rows, row-major N×d float32.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> or <paramref name="d"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">Shape mismatch, a NaN/±Inf entry, or an all-zero row.</exception>
+    public float[] NormalizeBFloat16(ReadOnlySpan<ushort> bits, int n, int d)
+    {
+        NormalizedSimilarityReference.Validate(HalfPrecision.WidenBFloat16(bits), n, d, nameof(bits));
+        using var x = Accelerator.Allocate1D<ushort>(bits.Length);
+        x.View.CopyFromCPU(ref MemoryMarshal.GetReference(bits), bits.Length);
+        using var xHat = Accelerator.Allocate1D<float>(bits.Length);
+        _normalizeRowsBFloat16(n, x.View, xHat.View, d);
         return xHat.GetAsArray1D();
     }
 

@@ -1,4 +1,6 @@
 using ILGPU;
+// System.Half (implicit usings) and ILGPU.Half share the IEEE binary16 layout; kernels need ILGPU's.
+using Half = ILGPU.Half;
 
 namespace HardNegOT.Kernels;
 
@@ -48,6 +50,112 @@ public static class NormalizedSimilarityKernels
         for (int k = 0; k < d; k++)
             xHat[offset + k] = x[offset + k] / maxAbs * inverseNorm;
     }
+
+    /// <summary>
+    /// <see cref="NormalizeRows"/> for IEEE binary16 (fp16) input: each entry is widened to float32 on load and
+    /// every operation after that is the float32 kernel's, so the output equals normalising the fp32 upcast exactly.
+    /// </summary>
+    /// <param name="row">The row index, in [0, N).</param>
+    /// <param name="x">Input embeddings, N·d fp16 values (ILGPU's <see cref="Half"/> has System.Half's bit layout).</param>
+    /// <param name="xHat">Output, N·d float32 values.</param>
+    /// <param name="d">Row dimension d.</param>
+    [KernelEntryPoint]
+    public static void NormalizeRowsHalf(Index1D row, ArrayView<Half> x, ArrayView<float> xHat, int d)
+    {
+        int offset = row.X * d;
+        float maxAbs = 0f;
+        for (int k = 0; k < d; k++)
+            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs((float)x[offset + k]));
+        float sumSquares = 0f;
+        for (int k = 0; k < d; k++)
+        {
+            float v = (float)x[offset + k] / maxAbs;
+            sumSquares += v * v;
+        }
+        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
+        for (int k = 0; k < d; k++)
+            xHat[offset + k] = (float)x[offset + k] / maxAbs * inverseNorm;
+    }
+
+    /// <summary>
+    /// <see cref="NormalizeRows"/> for bfloat16 input passed as raw 16-bit patterns (bf16 is the high half of a
+    /// float32, so widening is exact: the bits move to the top of a 32-bit pattern). Float32 accumulation; the
+    /// output equals normalising the fp32 upcast exactly.
+    /// </summary>
+    /// <param name="row">The row index, in [0, N).</param>
+    /// <param name="x">Input embeddings, N·d bf16 bit patterns.</param>
+    /// <param name="xHat">Output, N·d float32 values.</param>
+    /// <param name="d">Row dimension d.</param>
+    [KernelEntryPoint]
+    public static void NormalizeRowsBFloat16(Index1D row, ArrayView<ushort> x, ArrayView<float> xHat, int d)
+    {
+        int offset = row.X * d;
+        float maxAbs = 0f;
+        for (int k = 0; k < d; k++)
+            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs(BFloat16ToSingle(x[offset + k])));
+        float sumSquares = 0f;
+        for (int k = 0; k < d; k++)
+        {
+            float v = BFloat16ToSingle(x[offset + k]) / maxAbs;
+            sumSquares += v * v;
+        }
+        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
+        for (int k = 0; k < d; k++)
+            xHat[offset + k] = BFloat16ToSingle(x[offset + k]) / maxAbs * inverseNorm;
+    }
+
+    /// <summary>
+    /// <see cref="NormalizeRowsHalf"/> for devices without fp16 support (many OpenCL drivers): the fp16 values come
+    /// as raw bit patterns and are widened in integer arithmetic (<see cref="HalfBitsToSingle"/>), which is exact,
+    /// so the output is the same as the native-conversion kernel's.
+    /// </summary>
+    /// <param name="row">The row index, in [0, N).</param>
+    /// <param name="x">Input embeddings, N·d fp16 bit patterns.</param>
+    /// <param name="xHat">Output, N·d float32 values.</param>
+    /// <param name="d">Row dimension d.</param>
+    [KernelEntryPoint]
+    public static void NormalizeRowsHalfBits(Index1D row, ArrayView<ushort> x, ArrayView<float> xHat, int d)
+    {
+        int offset = row.X * d;
+        float maxAbs = 0f;
+        for (int k = 0; k < d; k++)
+            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs(HalfBitsToSingle(x[offset + k])));
+        float sumSquares = 0f;
+        for (int k = 0; k < d; k++)
+        {
+            float v = HalfBitsToSingle(x[offset + k]) / maxAbs;
+            sumSquares += v * v;
+        }
+        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
+        for (int k = 0; k < d; k++)
+            xHat[offset + k] = HalfBitsToSingle(x[offset + k]) / maxAbs * inverseNorm;
+    }
+
+    /// <summary>Widens an IEEE binary16 bit pattern to float32 exactly, in integer arithmetic (host and device).</summary>
+    /// <param name="bits">The 16 bits (sign, 5 exponent bits, 10 mantissa bits).</param>
+    /// <returns>The same value as float32 (subnormals, ±∞ and NaN included).</returns>
+    public static float HalfBitsToSingle(ushort bits)
+    {
+        uint sign = (uint)(bits & 0x8000) << 16;
+        uint exponent = (uint)(bits >> 10) & 0x1F;
+        uint mantissa = (uint)bits & 0x3FF;
+        if (exponent == 0x1F)
+            return Interop.IntAsFloat(sign | 0x7F800000u | (mantissa << 13));
+        if (exponent == 0)
+        {
+            // Subnormal (or zero): mantissa·2⁻²⁴, exact in float32.
+            // Via int: uint→float compiles through double (conv.r.un), which baseline OpenCL lacks.
+            float magnitude = (int)mantissa * 5.9604644775390625e-8f;
+            return sign != 0 ? -magnitude : magnitude;
+        }
+        // Rebias the exponent from 15 to 127.
+        return Interop.IntAsFloat(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+    }
+
+    /// <summary>Widens a bfloat16 bit pattern to the float32 it denotes (exact; usable on host and device).</summary>
+    /// <param name="bits">The 16 bits of the bf16 value (sign, 8 exponent bits, 7 mantissa bits).</param>
+    /// <returns>The same value as float32.</returns>
+    public static float BFloat16ToSingle(ushort bits) => Interop.IntAsFloat((uint)bits << 16);
 
     /// <summary>
     /// One thread per column j: <c>s[j] = x̂_anchor · x̂_j</c> over unit-norm rows, accumulating in float32.

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using HardNegOT.Costs;
 using HardNegOT.Geometry;
 using HardNegOT.IO;
+using HardNegOT.Kernels;
 using HardNegOT.Problems;
 using HardNegOT.Solvers;
 
@@ -19,7 +20,7 @@ internal static class WeightsCommand
     /// <summary>The parsed options of one run.</summary>
     internal sealed record Arguments(
         string Embeddings, string Layout, string Cost, double? Kappa, double Epsilon, double? Tolerance, int MaxIterations,
-        string Solver, string Out, bool Conditional, string? Json, string? Labels);
+        string Solver, string Out, bool Conditional, string? Json, string? Labels, string? Device = null);
 
     public static Command Create()
     {
@@ -44,7 +45,7 @@ internal static class WeightsCommand
         var epsilon = new Option<double>("--epsilon") { Description = "Entropic regularisation ε > 0 (smaller: harder negatives).", Required = true };
         var tolerance = new Option<double?>("--tolerance")
         {
-            Description = $"Stop when the L1 row-marginal error falls below this (default {SinkhornOptions.ReferenceTolerance:G} for reference, {SinkhornOptions.FastTolerance:G} for cpu).",
+            Description = $"Stop when the L1 row-marginal error falls below this (default {SinkhornOptions.ReferenceTolerance:G} for reference, {SinkhornOptions.FastTolerance:G} for cpu and kernel).",
         };
         var maxIterations = new Option<int>("--max-iterations")
         {
@@ -53,10 +54,15 @@ internal static class WeightsCommand
         };
         var solver = new Option<string>("--solver")
         {
-            Description = "reference: double-precision log-domain Sinkhorn; cpu: fast float32 vectorised Sinkhorn.",
+            Description = "reference: double-precision log-domain Sinkhorn; cpu: fast float32 vectorised Sinkhorn; kernel: fused float32 ILGPU kernels (see --device).",
             DefaultValueFactory = _ => "cpu",
         };
-        solver.AcceptOnlyFromAmong("reference", "cpu");
+        solver.AcceptOnlyFromAmong("reference", "cpu", "kernel");
+        var device = new Option<string?>("--device")
+        {
+            Description = "Accelerator of --solver kernel: auto (CUDA, then OpenCL, then CPU; the default), cuda, opencl, or cpu (ILGPU's slow CPU simulator).",
+        };
+        device.AcceptOnlyFromAmong("auto", "cuda", "opencl", "cpu");
         var output = new Option<string>("--out") { Description = "Where to write the N×N float64 .npy.", Required = true };
         var conditional = new Option<bool>("--conditional")
         {
@@ -70,13 +76,13 @@ internal static class WeightsCommand
 
         var command = new Command("weights", "Compute OT hard-negative weights for a batch of embeddings.")
         {
-            embeddings, layout, cost, kappa, epsilon, tolerance, maxIterations, solver, output, conditional, json, labels,
+            embeddings, layout, cost, kappa, epsilon, tolerance, maxIterations, solver, device, output, conditional, json, labels,
         };
         command.SetAction(parseResult => CommandAction.Run(parseResult, (p, stdout, stderr) => Execute(
             new Arguments(
                 p.GetValue(embeddings)!, p.GetValue(layout)!, p.GetValue(cost)!, p.GetValue(kappa), p.GetValue(epsilon),
                 p.GetValue(tolerance), p.GetValue(maxIterations), p.GetValue(solver)!, p.GetValue(output)!,
-                p.GetValue(conditional), p.GetValue(json), p.GetValue(labels)),
+                p.GetValue(conditional), p.GetValue(json), p.GetValue(labels), p.GetValue(device)),
             stdout, stderr)));
         return command;
     }
@@ -96,6 +102,8 @@ internal static class WeightsCommand
             throw new CliInputException($"--kappa must be a finite number, got {Format.Number(k2)}.");
         if (string.IsNullOrWhiteSpace(args.Out))
             throw new CliInputException("--out must name a file.");
+        if (args.Device is not null && args.Solver != "kernel")
+            throw new CliInputException($"--device applies only to --solver kernel, not --solver {args.Solver}.");
 
         var matrix = ReadEmbeddings(args.Embeddings);
         int n = matrix.Rows, d = matrix.Columns;
@@ -104,7 +112,14 @@ internal static class WeightsCommand
 
         var cost = GroundCost.Parse(args.Cost, args.Kappa ?? ExponentialCost.DefaultKappa);
         var problem = new EntropicProblem(new PointCloudGeometry(matrix.Data, n, d, cost, layout), args.Epsilon);
-        ISinkhornSolver solver = args.Solver == "reference" ? new ReferenceSinkhorn() : new CpuSinkhorn();
+        // The accelerator outlives the solve: the kernels are loaded on it and its disposal frees the device context.
+        using var accelerator = args.Solver == "kernel" ? CreateAccelerator(args.Device ?? "auto") : null;
+        ISinkhornSolver solver = args.Solver switch
+        {
+            "reference" => new ReferenceSinkhorn(),
+            "kernel" => new KernelSinkhorn(accelerator!),
+            _ => new CpuSinkhorn(),
+        };
         var options = new SinkhornOptions
         {
             Tolerance = args.Tolerance ?? (args.Solver == "reference" ? SinkhornOptions.ReferenceTolerance : SinkhornOptions.FastTolerance),
@@ -123,6 +138,8 @@ internal static class WeightsCommand
         var report = new WeightsReport
         {
             Solver = solver.Name,
+            Backend = accelerator?.Backend.ToString().ToLowerInvariant(),
+            BackendSelection = accelerator?.Selection,
             N = n,
             D = d,
             Epsilon = args.Epsilon,
@@ -158,6 +175,21 @@ internal static class WeightsCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>The accelerator for <c>--device</c>; an explicit backend without a usable device is bad input (exit 2).</summary>
+    private static KernelAccelerator CreateAccelerator(string device)
+    {
+        var backend = AcceleratorFactory.ParseBackend(device);
+        try
+        {
+            return AcceleratorFactory.Create(backend);
+        }
+        catch (InvalidOperationException ex)
+        {
+            string name = backend == AcceleratorBackend.Cuda ? "CUDA" : backend == AcceleratorBackend.OpenCL ? "OpenCL" : backend.ToString();
+            throw new CliInputException($"--device {device}: no {name} device on this machine ({CommandAction.OneLine(ex.Message)})", ex);
+        }
     }
 
     private static NpyArray<float> ReadEmbeddings(string path)

@@ -16,6 +16,12 @@ internal sealed record WeightsReport
     };
 
     public required string Solver { get; init; }
+
+    /// <summary>The accelerator backend of <c>--solver kernel</c> (cpu, cuda, opencl); null for the host solvers.</summary>
+    public string? Backend { get; init; }
+
+    /// <summary>How the backend was chosen (<c>KernelAccelerator.Selection</c>): the device and any backends skipped.</summary>
+    public string? BackendSelection { get; init; }
     public required int N { get; init; }
     public required int D { get; init; }
     public required double Epsilon { get; init; }
@@ -58,6 +64,8 @@ internal sealed record WeightsReport
             ("gain", $"{Format.Short(Gain)} ({(Gain > 0 ? "OT negatives are harder than uniform" : "OT negatives are not harder than uniform")})"),
             ("effective negatives", $"{EffectiveNegatives:0.0} of {NegativesPerAnchor:0.#}"),
         };
+        if (BackendSelection is { } selection)
+            lines.Insert(1, ("backend", selection));
         if (SameLabelMassPlan is { } plan && SameLabelMassUniform is { } uniform)
             lines.Add(("same-label mass", $"{Format.Short(plan)} (uniform {Format.Short(uniform)}, ratio {Format.Short(plan / uniform)})"));
         lines.Add(("output", $"{(OutputKind == "conditional" ? "conditional P*(x-|x)" : "coupling P*")}, {N}x{N} float64 -> {Output}"));
