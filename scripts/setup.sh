@@ -9,6 +9,10 @@ need=()
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 /usr/bin/python3 -c 'import ot' 2>/dev/null || need+=(python3-pot)
 command -v g++ >/dev/null || need+=(g++)
+# The benchmark peers also need PyTorch (Debian's python3-torch).
+if [ "${1:-}" = "--bench" ]; then
+  /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
