@@ -53,6 +53,7 @@ public static class Program
         new VersionOption(),
         WeightsCommand.Create(),
         FashionMnistBatchCommand.Create(),
+        TrainCommand.Create(),
     };
 
     // Prefix the option name when System.CommandLine's message does not say which option it is about.

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Globalization;
+using HardNegOT.Costs;
+using HardNegOT.Torch.Training;
+using Spectre.Console;
+
+namespace HardNegOT.Cli.Commands;
+
+/// <summary>
+/// <c>hardnegot train</c>: contrastive training of a small CNN on Fashion-MNIST with uniform, HCL or OT negatives,
+/// with kNN / linear-readout evaluation, checkpoints and exact resume. Flags follow the paper's training script.
+/// </summary>
+internal static class TrainCommand
+{
+    private static readonly string[] Costs = ["sqeuclid", "sqeuclid-half", "exp", "cosine"];
+
+    // Option property → flag, so that validation messages name what the user typed.
+    private static readonly Dictionary<string, string> Flags = new()
+    {
+        [nameof(ContrastiveTrainerOptions.Epsilon)] = "--epsilon",
+        [nameof(ContrastiveTrainerOptions.Kappa)] = "--kappa",
+        [nameof(ContrastiveTrainerOptions.Beta)] = "--beta",
+        [nameof(ContrastiveTrainerOptions.TauPlus)] = "--tau-plus",
+        [nameof(ContrastiveTrainerOptions.Temperature)] = "--temperature",
+        [nameof(ContrastiveTrainerOptions.BatchSize)] = "--batch-size",
+        [nameof(ContrastiveTrainerOptions.Epochs)] = "--epochs",
+        [nameof(ContrastiveTrainerOptions.LearningRate)] = "--lr",
+        [nameof(ContrastiveTrainerOptions.EvalEvery)] = "--eval-every",
+        [nameof(ContrastiveTrainerOptions.StepsPerEpoch)] = "--steps-per-epoch",
+        [nameof(ContrastiveTrainerOptions.TrainSubset)] = "--train-subset",
+        [nameof(ContrastiveTrainerOptions.EvalTrainSubset)] = "--eval-bank",
+        [nameof(ContrastiveTrainerOptions.EvalTestSubset)] = "--eval-queries",
+        [nameof(ContrastiveTrainerOptions.Cost)] = "--cost",
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var d = new ContrastiveTrainerOptions();
+        var negatives = new Option<string>("--negatives")
+        {
+            Description = "uniform: debiased NCE (--tau-plus 0 gives SimCLR's InfoNCE); hcl: HCL hard negatives (--beta); ot: entropic-OT negative weights (--epsilon, --cost).",
+            DefaultValueFactory = _ => "ot",
+        };
+        negatives.AcceptOnlyFromAmong("uniform", "hcl", "ot");
+        var epsilon = new Option<double>("--epsilon") { Description = "Entropic ε of the OT weights (smaller: harder negatives).", DefaultValueFactory = _ => d.Epsilon };
+        var cost = new Option<string>("--cost") { Description = "OT ground cost: sqeuclid ‖x−y‖², exp e^{‖x−y‖²−κ} (also sqeuclid-half, cosine).", DefaultValueFactory = _ => d.Cost };
+        cost.AcceptOnlyFromAmong(Costs);
+        var kappa = new Option<double>("--kappa") { Description = "κ of the exp cost.", DefaultValueFactory = _ => ExponentialCost.DefaultKappa };
+        var beta = new Option<double>("--beta") { Description = "HCL concentration β.", DefaultValueFactory = _ => d.Beta };
+        var tauPlus = new Option<double>("--tau-plus") { Description = "Positive-class prior τ⁺ in [0, 1).", DefaultValueFactory = _ => d.TauPlus };
+        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature t.", DefaultValueFactory = _ => d.Temperature };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per batch B (2B views).", DefaultValueFactory = _ => d.BatchSize };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (with --resume: the total to reach).", DefaultValueFactory = _ => d.Epochs };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => d.LearningRate };
+        var device = new Option<string>("--device") { Description = "auto or cpu (this build has no CUDA backend).", DefaultValueFactory = _ => "auto" };
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        var seed = new Option<int>("--seed") { Description = "Seed of weights, shuffles and augmentations.", DefaultValueFactory = _ => d.Seed };
+        var output = new Option<string?>("--out") { Description = "Directory for config.json, metrics.csv, knn.png and per-epoch checkpoints." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint (only --epochs may change)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)." };
+        var trainSubset = new Option<int>("--train-subset") { Description = "Train on the first N training images (0: all 60,000).", DefaultValueFactory = _ => d.TrainSubset ?? 0 };
+        var stepsPerEpoch = new Option<int>("--steps-per-epoch") { Description = "Cap on the steps of one epoch (0: a full pass).", DefaultValueFactory = _ => d.StepsPerEpoch ?? 0 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate kNN and the linear readout every N epochs (and after the last).", DefaultValueFactory = _ => d.EvalEvery };
+        var evalBank = new Option<int>("--eval-bank") { Description = "kNN memory bank / readout training set: the first N training images.", DefaultValueFactory = _ => d.EvalTrainSubset };
+        var evalQueries = new Option<int>("--eval-queries") { Description = "Evaluation queries: the first N test images.", DefaultValueFactory = _ => d.EvalTestSubset };
+
+        var command = new Command("train", "Train a small CNN on Fashion-MNIST with contrastive learning (uniform, HCL or OT negatives).")
+        {
+            negatives, epsilon, cost, kappa, beta, tauPlus, temperature, batchSize, epochs, lr, device, seed, output, resume,
+            dataDir, trainSubset, stepsPerEpoch, evalEvery, evalBank, evalQueries,
+        };
+        command.SetAction(parseResult => CommandAction.Run(parseResult, (p, stdout, stderr) =>
+        {
+            if (p.GetValue(device) == "cuda")
+                throw new CliInputException("--device cuda: this build ships TorchSharp's CPU backend (libtorch-cpu) only; CUDA is not available. Use --device cpu or auto.");
+            if (p.GetValue(resume) && p.GetValue(output) is null)
+                throw new CliInputException("--resume needs --out, the directory of the run to continue.");
+            int subset = p.GetValue(trainSubset), steps = p.GetValue(stepsPerEpoch);
+            if (subset < 0) throw new CliInputException($"--train-subset must be 0 (all) or positive, got {subset}.");
+            if (steps < 0) throw new CliInputException($"--steps-per-epoch must be 0 (full pass) or positive, got {steps}.");
+            var options = new ContrastiveTrainerOptions
+            {
+                Negatives = Enum.Parse<NegativeSampling>(p.GetValue(negatives)!, ignoreCase: true),
+                Epsilon = p.GetValue(epsilon),
+                Cost = p.GetValue(cost)!,
+                Kappa = p.GetValue(kappa),
+                Beta = p.GetValue(beta),
+                TauPlus = p.GetValue(tauPlus),
+                Temperature = p.GetValue(temperature),
+                BatchSize = p.GetValue(batchSize),
+                Epochs = p.GetValue(epochs),
+                LearningRate = p.GetValue(lr),
+                Seed = p.GetValue(seed),
+                EvalEvery = p.GetValue(evalEvery),
+                StepsPerEpoch = steps == 0 ? null : steps,
+                TrainSubset = subset == 0 ? null : subset,
+                EvalTrainSubset = p.GetValue(evalBank),
+                EvalTestSubset = p.GetValue(evalQueries),
+                DataDirectory = p.GetValue(dataDir),
+            };
+            return Execute(options, p.GetValue(output), p.GetValue(resume), stdout, stderr);
+        }));
+        return command;
+    }
+
+    /// <summary>Validates, loads the data, trains and prints the summary.</summary>
+    public static int Execute(ContrastiveTrainerOptions options, string? outputDirectory, bool resume, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            string flag = ex.ParamName is { } name && Flags.TryGetValue(name, out var f) ? f : ex.ParamName ?? "option";
+            throw new CliInputException($"{flag}: {CommandAction.MessageOf(ex)}", ex);
+        }
+
+        var data = TrainingData.LoadFashionMnist(options);
+        var trainer = new ContrastiveTrainer(options, data);
+        TrainingResult result;
+        try
+        {
+            result = Interactive(stdout) ? RunWithProgressBar(trainer, outputDirectory, resume) : RunPlain(trainer, outputDirectory, resume, stdout);
+        }
+        catch (CheckpointException ex)
+        {
+            throw new CliInputException(CommandAction.OneLine(ex.Message), ex);
+        }
+
+        var last = result.Metrics[^1];
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"untrained encoder (step 0): kNN top-1 {result.UntrainedKnnTop1:F4}, linear top-1 {result.UntrainedLinearTop1:F4}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained (epoch {last.Epoch}, step {last.Step}): kNN top-1 {result.FinalKnnTop1:F4} ({(result.FinalKnnTop1 - result.UntrainedKnnTop1) * 100:+0.00;-0.00} points), linear top-1 {result.FinalLinearTop1:F4}"));
+        if (outputDirectory is not null) stdout.WriteLine($"wrote {Path.Combine(outputDirectory, ContrastiveTrainer.MetricsFileName)}, {ContrastiveTrainer.ConfigFileName}, {ContrastiveTrainer.PlotFileName} and checkpoints/");
+        return ExitCodes.Success;
+    }
+
+    // Fancy output only on a real terminal: tests pass StringWriters and pipelines want plain lines.
+    private static bool Interactive(TextWriter stdout) =>
+        ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    private static TrainingResult RunPlain(ContrastiveTrainer trainer, string? outputDirectory, bool resume, TextWriter stdout) =>
+        trainer.Run(outputDirectory, resume, p =>
+        {
+            if (p.StepInEpoch == p.StepsPerEpoch)
+                stdout.WriteLine(Describe(p));
+        }, row => stdout.WriteLine(DescribeRow(row)));
+
+    private static TrainingResult RunWithProgressBar(ContrastiveTrainer trainer, string? outputDirectory, bool resume)
+    {
+        TrainingResult? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var o = trainer.Options;
+                ProgressTask? task = null;
+                result = trainer.Run(outputDirectory, resume, p =>
+                {
+                    task ??= context.AddTask("training", maxValue: (double)p.StepsPerEpoch * o.Epochs);
+                    task.Value = (double)p.Epoch * p.StepsPerEpoch + p.StepInEpoch;
+                    task.Description = Markup.Escape(Describe(p));
+                }, row => AnsiConsole.MarkupLine(Markup.Escape(DescribeRow(row))));
+            });
+        return result!;
+    }
+
+    private static string DescribeRow(MetricsRow row)
+    {
+        static string F(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "-";
+        return $"[eval] epoch {row.Epoch} step {row.Step}: loss {F(row.Loss)} kNN top-1 {F(row.KnnTop1)} linear top-1 {F(row.LinearTop1)}";
+    }
+
+    private static string Describe(TrainingProgress p)
+    {
+        string sinkhorn = p.SinkhornIterations is { } it ? $" sinkhorn {it} it" : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"epoch {p.Epoch + 1}/{p.Epochs} step {p.StepInEpoch}/{p.StepsPerEpoch} loss {p.Loss:F4} {p.StepsPerSecond:F2} step/s{sinkhorn}");
+    }
+}

@@ -1,0 +1,76 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HardNegOT.Torch.Encoders;
+
+/// <summary>
+/// Backbone plus projection head: forward(images) returns (backbone features h, projection z). The loss sees z;
+/// evaluation (kNN, linear readout) uses h, as in SimCLR.
+/// </summary>
+public sealed class ContrastiveEncoder : nn.Module<Tensor, (Tensor Features, Tensor Projection)>
+{
+    private readonly SmallCnn backbone;
+    private readonly ProjectionHead head;
+
+    /// <summary>Creates a <see cref="SmallCnn"/> backbone with a <see cref="ProjectionHead"/>.</summary>
+    /// <param name="featureDimension">Backbone feature width.</param>
+    /// <param name="projectionDimension">Projection width.</param>
+    public ContrastiveEncoder(int featureDimension = SmallCnn.DefaultFeatureDimension, int projectionDimension = ProjectionHead.DefaultOutputDimension)
+        : base(nameof(ContrastiveEncoder))
+    {
+        // Fields, not auto-properties: RegisterComponents names submodules after the fields.
+        backbone = new SmallCnn(featureDimension);
+        head = new ProjectionHead(featureDimension, ProjectionHead.DefaultHiddenDimension, projectionDimension);
+        RegisterComponents();
+    }
+
+    /// <summary>The feature extractor.</summary>
+    public SmallCnn Backbone => backbone;
+
+    /// <summary>The projection head.</summary>
+    public ProjectionHead Head => head;
+
+    /// <summary>
+    /// Re-draws every convolution and linear parameter from <paramref name="seed"/> with PyTorch's default scheme
+    /// (uniform in ±1/√fan_in for weights and biases) and resets BatchNorm to weight 1, bias 0, running mean 0 and
+    /// variance 1. Values come from a seeded <see cref="Random"/>, not torch's global generator, so the initial
+    /// weights do not depend on what else in the process draws torch random numbers.
+    /// </summary>
+    /// <param name="seed">Seed of the weights.</param>
+    public void ResetParameters(int seed)
+    {
+        var random = new Random(seed);
+        var fanIn = new Dictionary<string, long>();
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in named_parameters())
+        {
+            int dot = name.LastIndexOf('.');
+            string owner = dot < 0 ? "" : name[..dot];
+            if (owner.EndsWith("bn", StringComparison.Ordinal) || owner.Contains(".bn", StringComparison.Ordinal))
+            {
+                parameter.fill_(name.EndsWith(".weight", StringComparison.Ordinal) ? 1.0 : 0.0);
+                continue;
+            }
+            // Weights (dim ≥ 2) come before their module's bias in named_parameters.
+            if (parameter.dim() >= 2) fanIn[owner] = parameter.numel() / parameter.shape[0];
+            double bound = 1.0 / Math.Sqrt(fanIn.GetValueOrDefault(owner, parameter.numel()));
+            var values = new float[parameter.numel()];
+            for (int i = 0; i < values.Length; i++) values[i] = (float)((2 * random.NextDouble() - 1) * bound);
+            using var source = torch.tensor(values, parameter.shape);
+            parameter.copy_(source);
+        }
+        foreach (var (name, buffer) in named_buffers())
+        {
+            if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.zero_();
+            else if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.fill_(1.0);
+            else if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) buffer.zero_();
+        }
+    }
+
+    /// <inheritdoc />
+    public override (Tensor Features, Tensor Projection) forward(Tensor input)
+    {
+        var features = backbone.forward(input);
+        return (features, head.forward(features));
+    }
+}
