@@ -65,7 +65,8 @@ public static class BenchReport
                 S(pot?.Seconds), PeerIt(pot), E(pot?.L1Error), R(pot?.Seconds, ours), S(potLog?.Seconds), R(potLog?.Seconds, ours),
                 S(torch?.Seconds), R(torch?.Seconds, ours), expFloor is null ? "–" : F(expFloor.Seconds * 1e3), F(perPass) + " |",
             }));
-            ratioRows.Add(($"{group.Key.Workload} ε={F(group.Key.Epsilon)}", Ratio(pot?.Seconds, ours), Ratio(potLog?.Seconds, ours), Ratio(torch?.Seconds, ours)));
+            ratioRows.Add(($"{group.Key.Workload} ε={F(group.Key.Epsilon)}", Ratio(pot?.Seconds, ours), Ratio(potLog?.Seconds, ours),
+                Ratio(torch?.Seconds, ours)));
         }
         md.AppendLine();
         md.AppendLine("Iterations: ours count one half-step per symmetric iteration and two per alternating one; a `*` marks a solve that hit the cap (5000) without reaching 1e-4. ");
