@@ -37,7 +37,7 @@ public sealed class KernelSpaceSinkhorn : ISinkhornSolver
         options ??= SinkhornOptions.Reference;
         int n = problem.Count;
         options.ValidateWarmStart(n);
-        var update = options.ResolveUpdate(problem);
+        var update = options.ResolvePlainUpdate(problem);
         if (update is not (SinkhornUpdate.Alternating or SinkhornUpdate.Symmetric))
             throw new ArgumentException($"The kernel-space solver runs the alternating scheme (Auto, Alternating or Symmetric), not {update}.", nameof(options));
         double eps = problem.Epsilon;

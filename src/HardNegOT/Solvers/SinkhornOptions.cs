@@ -73,8 +73,18 @@ public sealed record SinkhornOptions
     /// <summary>Options with the fast paths' tolerance.</summary>
     public static SinkhornOptions Fast { get; } = new() { Tolerance = FastTolerance };
 
-    /// <summary>The update a solve of <paramref name="problem"/> will use.</summary>
-    public SinkhornUpdate ResolveUpdate(Problems.EntropicProblem problem) => Update switch
+    /// <summary>
+    /// The update a solve of <paramref name="problem"/> will use: Auto is Anderson-accelerated symmetric
+    /// for a = b (the measured winner, docs/benchmarks) and alternating otherwise.
+    /// </summary>
+    public SinkhornUpdate ResolveUpdate(Problems.EntropicProblem problem) =>
+        Update == SinkhornUpdate.Auto && problem.IsSymmetric ? SinkhornUpdate.Anderson : ResolvePlainUpdate(problem);
+
+    /// <summary>
+    /// The resolution for solvers that run only the plain schemes (device kernels, kernel space):
+    /// Auto is symmetric for a = b and alternating otherwise.
+    /// </summary>
+    public SinkhornUpdate ResolvePlainUpdate(Problems.EntropicProblem problem) => Update switch
     {
         SinkhornUpdate.Auto => problem.IsSymmetric ? SinkhornUpdate.Symmetric : SinkhornUpdate.Alternating,
         SinkhornUpdate.Symmetric when !problem.IsSymmetric =>

@@ -3,7 +3,10 @@ namespace HardNegOT.Solvers;
 /// <summary>How the dual potentials are updated between half-steps.</summary>
 public enum SinkhornUpdate
 {
-    /// <summary>Symmetric when a = b (every self-coupling with equal marginals), alternating otherwise.</summary>
+    /// <summary>
+    /// Anderson-accelerated symmetric when a = b, alternating otherwise. Solvers that run only the
+    /// plain schemes (the device kernels, kernel space) take symmetric for a = b.
+    /// </summary>
     Auto,
 
     /// <summary>g ← T_a(f), f ← T_b(g): classic Sinkhorn, two half-steps an iteration (what POT's ot.sinkhorn does).</summary>
