@@ -24,7 +24,7 @@ switch (args.FirstOrDefault())
 
 var job = BenchSettings.Quick
     ? Job.Default.WithWarmupCount(1).WithIterationCount(3).WithLaunchCount(1)
-    : Job.Default.WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1);
+    : Job.Default.WithWarmupCount(1).WithIterationCount(5).WithLaunchCount(1);
 var config = DefaultConfig.Instance
     .AddJob(job)
     .AddExporter(MarkdownExporter.GitHub, CsvExporter.Default, JsonExporter.Full)

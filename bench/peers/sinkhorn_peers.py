@@ -75,7 +75,7 @@ def main():
     parser.add_argument("workloads", nargs="+")
     parser.add_argument("--epsilons", default="0.1,0.5")
     parser.add_argument("--tolerance", type=float, default=1e-4)
-    parser.add_argument("--max-iterations", type=int, default=5000)
+    parser.add_argument("--max-iterations", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
