@@ -148,6 +148,7 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
         options ??= SinkhornOptions.Fast;
         int n = problem.Count;
         ValidateWarmStart(options.WarmStart, n);
+        SinglePrecision.RequireResolvable(problem, Name);
         var update = options.ResolvePlainUpdate(problem);
         // Accelerated schemes (Anderson, over-relaxation) are host-side driver features not ported to the device;
         // refuse them rather than silently running plain alternating updates.

@@ -206,6 +206,12 @@ public sealed class KernelSinkhornTests(CpuAcceleratorFixture fixture)
         foreach (var update in unsupported)
             Assert.Throws<NotSupportedException>(() => _solver.Solve(problem, KernelOptions with { Update = update }));
         Assert.Throws<ArgumentOutOfRangeException>(() => _solver.ConditionalRows(_solver.Solve(problem), [8]));
+
+        // Beyond C_max/ε = 1e4 float32 cannot resolve the plan: refused, as by the CPU solver, not solved wrongly.
+        var tooSharp = Problem(SphereKind.Random, 8, 3, 4.0 / (2 * SinglePrecision.MaximumCostOverEpsilon));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => _solver.Solve(tooSharp));
+        Assert.Equal("problem", error.ParamName);
+        Assert.Contains("float32", error.Message);
     }
 
     [SkipUnlessCudaFact]

@@ -16,12 +16,6 @@ public sealed class CpuSinkhorn : ISinkhornSolver
     /// <summary>Largest N whose N² log-kernel this solver will materialise (4 GiB of floats).</summary>
     public const int MaxCount = 32_768;
 
-    /// <summary>
-    /// Largest C_max/ε this float32 solver accepts: terms of size C/ε carry ~6e-8·C/ε absolute rounding in
-    /// the exponent, so beyond 1e4 the weights would be off by more than a few parts in a thousand.
-    /// </summary>
-    public const double MaximumCostOverEpsilon = 1e4;
-
     /// <inheritdoc />
     public string Name => "cpu";
 
@@ -34,10 +28,7 @@ public sealed class CpuSinkhorn : ISinkhornSolver
         if (n > MaxCount)
             throw new ArgumentOutOfRangeException(nameof(problem), n,
                 $"The CPU solver materialises N² floats; N = {n} exceeds {MaxCount}. Use the kernel solver.");
-        double costOverEpsilon = problem.Geometry.Cost.MaximumCost / problem.Epsilon;
-        if (costOverEpsilon > MaximumCostOverEpsilon)
-            throw new ArgumentOutOfRangeException(nameof(problem), problem.Epsilon,
-                $"ε = {problem.Epsilon:G4} is too small for float32: C_max/ε = {costOverEpsilon:G4} exceeds {MaximumCostOverEpsilon:G0}. Use the reference solver.");
+        SinglePrecision.RequireResolvable(problem, Name);
         float[] logKernel = BuildLogKernel(problem);
         var shifted = new float[n];
         double eps = problem.Epsilon;
