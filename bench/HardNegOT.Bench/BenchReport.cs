@@ -14,7 +14,8 @@ public static class BenchReport
 {
     private sealed record Timing(string Method, string Workload, double Epsilon, int Count, double Seconds);
     private sealed record Solve(string Solver, string Workload, double Epsilon, int Iterations, double MarginalError, bool Converged);
-    private sealed record Peer(string Name, string Workload, int Count, double Epsilon, double Seconds, int Iterations, double L1Error, bool Converged);
+    // Exact is false for POT lines from runs before the script read POT's own count (10 × error checks, a bound).
+    private sealed record Peer(string Name, string Workload, int Count, double Epsilon, double Seconds, int Iterations, double L1Error, bool Converged, bool Exact);
 
     /// <summary>report RESULTS_DIR OUT_DIR "COMMAND"</summary>
     public static int Write(string[] args)
@@ -181,7 +182,8 @@ public static class BenchReport
         .Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
         .Select(e => new Peer(e.GetProperty("peer").GetString()!, e.GetProperty("workload").GetString()!, e.GetProperty("n").GetInt32(),
             e.GetProperty("epsilon").GetDouble(), e.GetProperty("seconds").GetDouble(), e.GetProperty("iterations").GetInt32(),
-            e.GetProperty("l1Error").GetDouble(), e.GetProperty("converged").GetBoolean()))
+            e.GetProperty("l1Error").GetDouble(), e.GetProperty("converged").GetBoolean(),
+            e.TryGetProperty("iterationsExact", out var exact) ? exact.GetBoolean() : !e.GetProperty("peer").GetString()!.StartsWith("pot")))
         .ToList();
 
     private static string CpuModel()
@@ -205,6 +207,5 @@ public static class BenchReport
     private static string E(double? error) => error is { } e ? e.ToString("0.0e0", CultureInfo.InvariantCulture) : "–";
     private static string R(double? peer, double ours) => F(Ratio(peer, ours)) + (double.IsFinite(Ratio(peer, ours)) ? "×" : "");
     private static string It(Solve? s) => s is null ? "–" : s.Iterations + (s.Converged ? "" : "*");
-    // POT reports its error every 10 iterations only, so its count is an upper bound.
-    private static string PeerIt(Peer? p) => p is null ? "–" : (p.Name.StartsWith("pot") ? "≤" : "") + p.Iterations + (p.Converged ? "" : "*");
+    private static string PeerIt(Peer? p) => p is null ? "–" : (p.Exact ? "" : "≤") + p.Iterations + (p.Converged ? "" : "*");
 }
