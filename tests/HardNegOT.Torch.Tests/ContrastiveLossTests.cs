@@ -99,6 +99,78 @@ public class ContrastiveLossTests
     }
 
     [Theory]
+    [InlineData(0.1, 0.5, 1.0)]
+    [InlineData(0.1, 0.8, 1.0)]
+    [InlineData(0.2, 0.9, 0.3)]
+    [InlineData(0.0, 0.7, 0.5)]
+    public void Bcl_matches_the_reference_on_random_views(double tauPlus, double alpha, double beta)
+    {
+        var (a, b) = RandomViews(5, 3, seed: 29);
+        using var loss = ContrastiveLosses.Bcl(ToTensor(a), ToTensor(b), T, tauPlus, new BayesianPrior(alpha, beta));
+        Assert.Equal(R.Bcl(a, b, T, tauPlus, alpha, beta), Value(loss), 1e-5);
+    }
+
+    /// <summary>
+    /// Hand check, B = 2, α = ½, β = 1, τ⁺ = 0: then c = u and ω = 2u, so of each anchor's two negatives the higher-scoring
+    /// one (u = 1) gets ω = 2 and the other (u = ½) ω = 1, and Ng = Σ ω·neg (N·w = 1). Similarities from the unit rows:
+    /// anchor 0: pos 0.8, negatives 0.6, −0.6; anchor 1: pos 0.28, negatives 0.96, 0.6; anchor 2: pos 0.8, negatives
+    /// 0.96, 0; anchor 3: pos 0.28, negatives 0, −0.6 (t = ½ doubles them in the exponents).
+    /// </summary>
+    [Fact]
+    public void Bcl_B2_d2_matches_hand_computed_value()
+    {
+        static double Term(double pos, double hi, double lo) =>
+            -Math.Log(Math.Exp(2 * pos) / (Math.Exp(2 * pos) + 2 * Math.Exp(2 * hi) + Math.Exp(2 * lo)));
+        double expected = (Term(0.8, 0.6, -0.6) + Term(0.28, 0.96, 0.6) + Term(0.8, 0.96, 0) + Term(0.28, 0, -0.6)) / 4;
+        using var loss = ContrastiveLosses.Bcl(ToTensor(Z1), ToTensor(Z2), T, 0.0, new BayesianPrior(0.5, 1.0));
+        Assert.Equal(expected, Value(loss), Tolerance);
+        Assert.Equal(expected, R.Bcl(Z1, Z2, T, 0.0, 0.5, 1.0), 1e-12);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    public void Bcl_with_neutral_prior_equals_InfoNce(double tauPlus)
+    {
+        // α = ½, β = ½ give ω ≡ 1 for any τ⁺: x_htn = φ₁/2 + φ₂/2 = 1 and x_tn = x_fn = 1.
+        var (a, b) = RandomViews(6, 4, seed: 31);
+        using var bcl = ContrastiveLosses.Bcl(ToTensor(a), ToTensor(b), T, tauPlus, new BayesianPrior(0.5, 0.5));
+        using var info = ContrastiveLosses.InfoNce(ToTensor(a), ToTensor(b), T);
+        Assert.Equal(Value(info), Value(bcl), 1e-5);
+    }
+
+    [Fact]
+    public void Bcl_with_given_weights_matches_the_reference()
+    {
+        var (a, b) = RandomViews(3, 4, seed: 37);
+        var rng = new Random(4);
+        var w = new double[6, 6];
+        for (int i = 0; i < 6; i++)
+        {
+            var negatives = R.Negatives(i, 3).ToArray();
+            var raw = negatives.Select(_ => rng.NextDouble() + 0.1).ToArray();
+            for (int k = 0; k < negatives.Length; k++) w[i, negatives[k]] = raw[k] / raw.Sum();
+        }
+        var flat = new float[36];
+        for (int i = 0; i < 6; i++) for (int j = 0; j < 6; j++) flat[i * 6 + j] = (float)w[i, j];
+        using var weights = torch.tensor(flat, new long[] { 6, 6 });
+        using var loss = ContrastiveLosses.Bcl(ToTensor(a), ToTensor(b), T, 0.1, new BayesianPrior(0.8, 1.0), weights);
+        Assert.Equal(R.Bcl(a, b, T, 0.1, 0.8, 1.0, w), Value(loss), 1e-5);
+    }
+
+    [Theory]
+    [InlineData(NegativeEstimator.Nce, 0.0)]
+    [InlineData(NegativeEstimator.Debiased, 0.1)]
+    [InlineData(NegativeEstimator.Bayesian, 0.1)]
+    public void Hcl_weighting_with_beta_0_equals_uniform_for_every_estimator(NegativeEstimator estimator, double tauPlus)
+    {
+        var (a, b) = RandomViews(5, 3, seed: 41);
+        using var hcl = ContrastiveLosses.Nce(ToTensor(a), ToTensor(b), T, estimator, NegativeWeighting.Hcl(0), tauPlus);
+        using var uniform = ContrastiveLosses.Nce(ToTensor(a), ToTensor(b), T, estimator, NegativeWeighting.Uniform, tauPlus);
+        Assert.Equal(Value(uniform), Value(hcl), 1e-5);
+    }
+
+    [Theory]
     [InlineData(0.0)]
     [InlineData(0.1)]
     [InlineData(0.4)]
@@ -138,7 +210,7 @@ public class ContrastiveLossTests
         Assert.Equal(Value(debiased), Value(hard), 1e-6);
     }
 
-    public static TheoryData<string> LossNames => new() { "info", "debiased", "hcl", "ot", "triplet-mean", "triplet-hardest" };
+    public static TheoryData<string> LossNames => new() { "info", "debiased", "hcl", "ot", "bcl", "triplet-mean", "triplet-hardest" };
 
     [Theory]
     [MemberData(nameof(LossNames))]
@@ -153,6 +225,7 @@ public class ContrastiveLossTests
             "debiased" => ContrastiveLosses.DebiasedNce(z1, z2, T, 0.1),
             "hcl" => ContrastiveLosses.HardNce(z1, z2, T, 1.0, 0.1),
             "ot" => ContrastiveLosses.OtNce(z1, z2, T, 0.1, new OtNegativeOptions { Epsilon = 0.5 }),
+            "bcl" => ContrastiveLosses.Bcl(z1, z2, T, 0.1, new BayesianPrior(0.8, 1.0)),
             "triplet-mean" => ContrastiveLosses.Triplet(z1, z2, 1.5, TripletNegative.Mean),
             _ => ContrastiveLosses.Triplet(z1, z2, 1.5, TripletNegative.Hardest),
         };
@@ -196,6 +269,8 @@ public class ContrastiveLossTests
         using var debiased = new DebiasedNceLoss(T, 0.1);
         using var triplet = new TripletLoss(0.5, TripletNegative.Hardest);
         using var ot = new OtNceLoss(new OtNegativeOptions(), T, 0.1);
+        using var bcl = new BclLoss(T, 0.1, new BayesianPrior(0.8, 1.0));
+        Assert.Equal(Value(ContrastiveLosses.Bcl(z1, z2, T, 0.1, new BayesianPrior(0.8, 1.0))), Value(bcl.call(z1, z2)), 1e-7);
         Assert.Equal(Value(ContrastiveLosses.InfoNce(z1, z2, T)), Value(info.call(z1, z2)), 1e-7);
         Assert.Equal(Value(ContrastiveLosses.HardNce(z1, z2, T, 1.0, 0.1)), Value(hcl.call(z1, z2)), 1e-7);
         Assert.Equal(Value(ContrastiveLosses.DebiasedNce(z1, z2, T, 0.1)), Value(debiased.call(z1, z2)), 1e-7);
@@ -226,6 +301,8 @@ public class ContrastiveLossTests
         Assert.Equal("tauPlus", Assert.ThrowsAny<ArgumentException>(() => ContrastiveLosses.DebiasedNce(good, good, T, 1.0)).ParamName);
         using var badWeights = torch.ones(3, 3);
         Assert.Equal("weights", Assert.ThrowsAny<ArgumentException>(() => ContrastiveLosses.OtNce(good, good, T, 0, badWeights)).ParamName);
+        Assert.Equal("Alpha", Assert.ThrowsAny<ArgumentException>(() => ContrastiveLosses.Bcl(good, good, T, 0.1, new BayesianPrior(0.4, 1))).ParamName);
+        Assert.Equal("Beta", Assert.ThrowsAny<ArgumentException>(() => ContrastiveLosses.Bcl(good, good, T, 0.1, new BayesianPrior(0.6, 1.5))).ParamName);
         using var unnormalised = torch.ones(4, 4);
         Assert.Equal("weights", Assert.ThrowsAny<ArgumentException>(() => ContrastiveLosses.OtNce(good, good, T, 0, unnormalised)).ParamName);
     }

@@ -67,6 +67,28 @@ internal static class ContrastiveReference
             Math.Max((-tau * n * pos + n * negs.Sum(q => w[i, q.J] * q.Neg)) / (1 - tau), n * Math.Exp(-1 / t)));
     }
 
+    /// <summary>
+    /// BCL from its definition: u = rank of neg_ij among anchor i's negatives / N; c solves A c² + B c = u by the
+    /// quadratic formula (or c = u when A = 0); ω from the densities; Ng = N Σ w ω neg (w uniform when null).
+    /// </summary>
+    public static double Bcl(double[][] z1, double[][] z2, double t, double tau, double alpha, double beta, double[,]? w = null)
+    {
+        int n = 2 * z1.Length - 2;
+        double tm = 1 - tau;
+        double qa = (1 - 2 * alpha) * (tm - tau), qb = 2 * (alpha * tm + (1 - alpha) * tau);
+        return Nce(z1, z2, t, (i, _, negs) => negs.Sum(q =>
+        {
+            double u = negs.Count(o => o.S <= q.S) / (double)n;
+            double c = qa == 0 ? u / qb : (-qb + Math.Sqrt(qb * qb + 4 * qa * u)) / (2 * qa);
+            double p1 = 2 * (1 - c), p2 = 2 * c;
+            double tn = alpha * p1 + (1 - alpha) * p2, fn = (1 - alpha) * p1 + alpha * p2;
+            double htn = (alpha * (1 - beta) * p1 + (1 - alpha) * beta * p2) / (alpha * (1 - beta) + (1 - alpha) * beta);
+            double omega = htn / (tm * tn + tau * fn);
+            double weight = w is null ? 1.0 / n : w[i, q.J];
+            return n * weight * omega * q.Neg;
+        }));
+    }
+
     public static double Triplet(double[][] z1, double[][] z2, double margin, bool hardest)
     {
         var x = Normalized(z1, z2);

@@ -38,37 +38,77 @@ public static class ContrastiveLosses
     }
 
     /// <summary>
-    /// Debiased contrastive loss (Chuang et al. 2020): Ng_i = max((−τ⁺·N·pos_i + Σ_j neg_ij)/(1 − τ⁺), N·e^{−1/t}),
-    /// loss = mean(−log(pos/(pos + Ng))). τ⁺ = 0 gives InfoNCE.
+    /// The NCE family in one place: loss = mean_i −log(pos_i/(pos_i + Ng_i)), where <paramref name="negatives"/> says how
+    /// each anchor's N negatives are weighted and <paramref name="estimator"/> how the weighted mass becomes Ng_i.
+    /// Every named loss below is one choice of the two; the study grid crosses them.
     /// </summary>
-    public static Tensor DebiasedNce(Tensor z1, Tensor z2, double temperature, double tauPlus)
+    /// <param name="z1">View 1, B×d.</param>
+    /// <param name="z2">View 2, B×d.</param>
+    /// <param name="temperature">t &gt; 0.</param>
+    /// <param name="estimator">Plain, debiased or Bayesian.</param>
+    /// <param name="negatives">Uniform, HCL or given (OT) weights.</param>
+    /// <param name="tauPlus">Positive-class prior τ⁺ ∈ [0, 1) (debiased and Bayesian estimators).</param>
+    /// <param name="prior">The Bayesian estimator's α and β; <see cref="BayesianPrior.Default"/> when null.</param>
+    public static Tensor Nce(Tensor z1, Tensor z2, double temperature, NegativeEstimator estimator, NegativeWeighting negatives,
+        double tauPlus = 0, BayesianPrior? prior = null)
     {
         RequireTemperature(temperature);
         RequireTauPlus(tauPlus);
+        ArgumentNullException.ThrowIfNull(negatives);
+        if (!Enum.IsDefined(estimator))
+            throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "Unknown negative estimator.");
+        var bayes = prior ?? BayesianPrior.Default;
+        if (estimator == NegativeEstimator.Bayesian) bayes.Validate();
         using var scope = torch.NewDisposeScope();
         var s = ContrastiveScores.Of(z1, z2);
         var neg = (s.Negative / temperature).exp();
-        return DebiasedNceFromMass(s, neg.sum(1), temperature, tauPlus).MoveToOuterDisposeScope();
+        if (estimator == NegativeEstimator.Bayesian)
+            neg = neg * BayesianImportance(s, tauPlus, bayes);
+        int n = s.NegativeCount;
+        var mass = negatives switch
+        {
+            NegativeWeighting.UniformNegatives => neg.sum(1),
+            // N·Σ softmax(β s/t)·neg = Σ imp·neg / mean(imp), HCL's reweighting, with the softmax keeping e^{βs/t} in range.
+            NegativeWeighting.HclNegatives h => (torch.softmax(s.Negative * (h.Beta / temperature), 1) * neg).sum(1) * (double)n,
+            NegativeWeighting.GivenNegatives g => (NegativeWeights(g.Weights, s) * neg).sum(1) * (double)n,
+            _ => throw new ArgumentOutOfRangeException(nameof(negatives), negatives, "Unknown negative weighting."),
+        };
+        var pos = (s.Positive / temperature).exp();
+        var ng = estimator == NegativeEstimator.Debiased
+            ? ((pos * (-tauPlus * n) + mass) / (1.0 - tauPlus)).clamp_min(n * Math.Exp(-1.0 / temperature))
+            : mass;
+        return (-(pos / (pos + ng)).log()).mean().MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Debiased contrastive loss (Chuang et al. 2020): Ng_i = max((−τ⁺·N·pos_i + Σ_j neg_ij)/(1 − τ⁺), N·e^{−1/t}),
+    /// loss = mean(−log(pos/(pos + Ng))). τ⁺ = 0 gives InfoNCE.
+    /// </summary>
+    public static Tensor DebiasedNce(Tensor z1, Tensor z2, double temperature, double tauPlus) =>
+        Nce(z1, z2, temperature, NegativeEstimator.Debiased, NegativeWeighting.Uniform, tauPlus);
 
     /// <summary>
     /// HCL's hard-negative estimator (Robinson et al. 2021), as in its code: imp = e^{β·log neg} = e^{β s/t},
     /// reweight_i = Σ_j imp_ij·neg_ij / mean_j imp_ij, then the debiased Ng with reweight in place of Σ neg.
     /// The importance weights are not detached. β = 0 gives <see cref="DebiasedNce"/>.
     /// </summary>
-    public static Tensor HardNce(Tensor z1, Tensor z2, double temperature, double beta, double tauPlus)
-    {
-        RequireTemperature(temperature);
-        RequireTauPlus(tauPlus);
-        if (!double.IsFinite(beta))
-            throw new ArgumentOutOfRangeException(nameof(beta), beta, "β must be finite.");
-        using var scope = torch.NewDisposeScope();
-        var s = ContrastiveScores.Of(z1, z2);
-        var neg = (s.Negative / temperature).exp();
-        var imp = (neg.log() * beta).exp();
-        var reweighted = (imp * neg).sum(1) / imp.mean(new long[] { 1 });
-        return DebiasedNceFromMass(s, reweighted, temperature, tauPlus).MoveToOuterDisposeScope();
-    }
+    public static Tensor HardNce(Tensor z1, Tensor z2, double temperature, double beta, double tauPlus) =>
+        Nce(z1, z2, temperature, NegativeEstimator.Debiased, NegativeWeighting.Hcl(beta), tauPlus);
+
+    /// <summary>
+    /// BCL, the Bayesian contrastive loss (Liu and Wang): Ng_i = N·Σ_j w_ij·ω_ij·neg_ij with the importance weights ω of
+    /// <paramref name="prior"/> (see <see cref="BayesianPrior"/>), loss = mean(−log(pos/(pos + Ng))). With uniform
+    /// negatives (<paramref name="weights"/> null) this is BCL's own loss; given OT weights it reweights the OT negatives.
+    /// </summary>
+    /// <param name="z1">View 1, B×d.</param>
+    /// <param name="z2">View 2, B×d.</param>
+    /// <param name="temperature">t &gt; 0.</param>
+    /// <param name="tauPlus">Positive-class prior τ⁺ ∈ [0, 1).</param>
+    /// <param name="prior">α and β.</param>
+    /// <param name="weights">Optional 2B×2B negative weights (e.g. OT), detached; null for uniform.</param>
+    public static Tensor Bcl(Tensor z1, Tensor z2, double temperature, double tauPlus, BayesianPrior prior, Tensor? weights = null) =>
+        Nce(z1, z2, temperature, NegativeEstimator.Bayesian,
+            weights is null ? NegativeWeighting.Uniform : NegativeWeighting.Given(weights), tauPlus, prior);
 
     /// <summary>
     /// NCE with OT negative weights (the paper's Eq. 8, as its code computes it):
@@ -86,15 +126,8 @@ public static class ContrastiveLosses
     /// </param>
     public static Tensor OtNce(Tensor z1, Tensor z2, double temperature, double tauPlus, Tensor weights)
     {
-        RequireTemperature(temperature);
-        RequireTauPlus(tauPlus);
         ArgumentNullException.ThrowIfNull(weights);
-        using var scope = torch.NewDisposeScope();
-        var s = ContrastiveScores.Of(z1, z2);
-        var w = NegativeWeights(weights, s);
-        var neg = (s.Negative / temperature).exp();
-        var mass = (w * neg).sum(1) * (double)s.NegativeCount;
-        return DebiasedNceFromMass(s, mass, temperature, tauPlus).MoveToOuterDisposeScope();
+        return Nce(z1, z2, temperature, NegativeEstimator.Debiased, NegativeWeighting.Given(weights), tauPlus);
     }
 
     /// <summary>
@@ -150,13 +183,13 @@ public static class ContrastiveLosses
         return perAnchor.mean().MoveToOuterDisposeScope();
     }
 
-    // Shared tail of the debiased, HCL and OT estimators: Ng from a negative mass, clamped below at N·e^{−1/t}.
-    private static Tensor DebiasedNceFromMass(ContrastiveScores s, Tensor negativeMass, double temperature, double tauPlus)
+    // BCL's ω from each negative's rank among its anchor's negatives (empirical CDF, ties counted as ≤); no gradient.
+    private static Tensor BayesianImportance(ContrastiveScores s, double tauPlus, BayesianPrior prior)
     {
-        int n = s.NegativeCount;
-        var pos = (s.Positive / temperature).exp();
-        var ng = ((pos * (-tauPlus * n) + negativeMass) / (1.0 - tauPlus)).clamp_min(n * Math.Exp(-1.0 / temperature));
-        return (-(pos / (pos + ng)).log()).mean();
+        var scores = s.Negative.detach();
+        var sorted = scores.sort(1).Values;
+        var u = torch.searchsorted(sorted, scores, right: true).to_type(ScalarType.Float64) / (double)s.NegativeCount;
+        return prior.Importance(u, tauPlus).to_type(s.Negative.dtype);
     }
 
     // Negative entries (2B×N) of a 2B×2B weight matrix, detached and in the scores' dtype, after checking shape and rows.

@@ -52,6 +52,26 @@ public sealed class HardNceLoss : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor z1, Tensor z2) => ContrastiveLosses.HardNce(z1, z2, _temperature, _beta, _tauPlus);
 }
 
+/// <summary>torch.nn-style wrapper of <see cref="ContrastiveLosses.Bcl"/> with uniform negatives (BCL's own loss).</summary>
+public sealed class BclLoss : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly double _temperature;
+    private readonly double _tauPlus;
+    private readonly BayesianPrior _prior;
+
+    /// <summary>Creates the loss with temperature t, positive-class prior τ⁺ and BCL's α, β (default ½, 1).</summary>
+    public BclLoss(double temperature = 0.5, double tauPlus = 0.1, BayesianPrior? prior = null) : base(nameof(BclLoss))
+    {
+        _temperature = temperature;
+        _tauPlus = tauPlus;
+        _prior = prior ?? BayesianPrior.Default;
+        _prior.Validate();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor z1, Tensor z2) => ContrastiveLosses.Bcl(z1, z2, _temperature, _tauPlus, _prior);
+}
+
 /// <summary>
 /// torch.nn-style OT-weighted NCE (the paper's Eq. 8): each forward solves the OT negative weights of
 /// [z1; z2] with an internal <see cref="OtNegativeSampler"/> (warm-started across steps when the options
