@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using HardNegOT.Costs;
+using HardNegOT.Torch.Losses;
 using HardNegOT.Torch.Training;
 using Spectre.Console;
 
@@ -13,6 +14,13 @@ namespace HardNegOT.Cli.Commands;
 internal static class TrainCommand
 {
     private static readonly string[] Costs = ["sqeuclid", "sqeuclid-half", "exp", "cosine"];
+
+    private static readonly Dictionary<string, NegativeEstimator> LossNames = new()
+    {
+        ["nce"] = NegativeEstimator.Nce,
+        ["dcl"] = NegativeEstimator.Debiased,
+        ["bcl"] = NegativeEstimator.Bayesian,
+    };
 
     // Option property → flag, so that validation messages name what the user typed.
     private static readonly Dictionary<string, string> Flags = new()
@@ -31,6 +39,8 @@ internal static class TrainCommand
         [nameof(ContrastiveTrainerOptions.EvalTrainSubset)] = "--eval-bank",
         [nameof(ContrastiveTrainerOptions.EvalTestSubset)] = "--eval-queries",
         [nameof(ContrastiveTrainerOptions.Cost)] = "--cost",
+        [nameof(ContrastiveTrainerOptions.BclAlpha)] = "--bcl-alpha",
+        [nameof(ContrastiveTrainerOptions.BclBeta)] = "--bcl-beta",
     };
 
     /// <summary>Builds the command.</summary>
@@ -43,6 +53,14 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "ot",
         };
         negatives.AcceptOnlyFromAmong("uniform", "hcl", "ot");
+        var loss = new Option<string>("--loss")
+        {
+            Description = "How the weighted negatives enter the loss: nce (plain, τ⁺ unused), dcl (debiased with --tau-plus, the paper's Eq. 8) or bcl (Bayesian, --bcl-alpha/--bcl-beta).",
+            DefaultValueFactory = _ => "dcl",
+        };
+        loss.AcceptOnlyFromAmong(LossNames.Keys.ToArray());
+        var bclAlpha = new Option<double>("--bcl-alpha") { Description = "BCL location α in [0.5, 1).", DefaultValueFactory = _ => d.BclAlpha };
+        var bclBeta = new Option<double>("--bcl-beta") { Description = "BCL hardness β in [0, 1] (0.5 neutral).", DefaultValueFactory = _ => d.BclBeta };
         var epsilon = new Option<double>("--epsilon") { Description = "Entropic ε of the OT weights (smaller: harder negatives).", DefaultValueFactory = _ => d.Epsilon };
         var cost = new Option<string>("--cost") { Description = "OT ground cost: sqeuclid ‖x−y‖², exp e^{‖x−y‖²−κ} (also sqeuclid-half, cosine).", DefaultValueFactory = _ => d.Cost };
         cost.AcceptOnlyFromAmong(Costs);
@@ -67,7 +85,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a small CNN on Fashion-MNIST with contrastive learning (uniform, HCL or OT negatives).")
         {
-            negatives, epsilon, cost, kappa, beta, tauPlus, temperature, batchSize, epochs, lr, device, seed, output, resume,
+            negatives, loss, bclAlpha, bclBeta, epsilon, cost, kappa, beta, tauPlus, temperature, batchSize, epochs, lr, device, seed, output, resume,
             dataDir, trainSubset, stepsPerEpoch, evalEvery, evalBank, evalQueries,
         };
         command.SetAction(parseResult => CommandAction.Run(parseResult, (p, stdout, stderr) =>
@@ -82,6 +100,9 @@ internal static class TrainCommand
             var options = new ContrastiveTrainerOptions
             {
                 Negatives = Enum.Parse<NegativeSampling>(p.GetValue(negatives)!, ignoreCase: true),
+                Loss = LossNames[p.GetValue(loss)!],
+                BclAlpha = p.GetValue(bclAlpha),
+                BclBeta = p.GetValue(bclBeta),
                 Epsilon = p.GetValue(epsilon),
                 Cost = p.GetValue(cost)!,
                 Kappa = p.GetValue(kappa),

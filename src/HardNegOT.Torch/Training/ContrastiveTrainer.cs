@@ -145,12 +145,14 @@ public sealed class ContrastiveTrainer
                     // Each view through the network separately, as the paper's code does (BatchNorm sees B rows).
                     var (_, z1) = model.forward(x1);
                     var (_, z2) = model.forward(x2);
-                    var lossTensor = o.Negatives switch
+                    var negatives = o.Negatives switch
                     {
-                        NegativeSampling.Uniform => ContrastiveLosses.DebiasedNce(z1, z2, o.Temperature, o.TauPlus),
-                        NegativeSampling.Hcl => ContrastiveLosses.HardNce(z1, z2, o.Temperature, o.Beta, o.TauPlus),
-                        _ => ContrastiveLosses.OtNce(z1, z2, o.Temperature, o.TauPlus, sampler!),
+                        NegativeSampling.Uniform => NegativeWeighting.Uniform,
+                        NegativeSampling.Hcl => NegativeWeighting.Hcl(o.Beta),
+                        _ => NegativeWeighting.Given(sampler!.Sample(torch.cat(new[] { z1.detach(), z2.detach() }, 0)).Weights),
                     };
+                    var lossTensor = ContrastiveLosses.Nce(z1, z2, o.Temperature, o.Loss, negatives, o.TauPlus,
+                        new BayesianPrior(o.BclAlpha, o.BclBeta));
                     optimizer.zero_grad();
                     lossTensor.backward();
                     optimizer.step();

@@ -1,4 +1,5 @@
 using HardNegOT.Costs;
+using HardNegOT.Torch.Losses;
 using HardNegOT.Torch.Negatives;
 
 namespace HardNegOT.Torch.Training;
@@ -24,6 +25,15 @@ public sealed record ContrastiveTrainerOptions
 {
     /// <summary>Negative weighting.</summary>
     public NegativeSampling Negatives { get; init; } = NegativeSampling.Ot;
+
+    /// <summary>How the weighted negative mass becomes the loss's negative term: nce, debiased (default) or bayesian (BCL).</summary>
+    public NegativeEstimator Loss { get; init; } = NegativeEstimator.Debiased;
+
+    /// <summary>BCL's location α ∈ [½, 1) (bayesian loss only).</summary>
+    public double BclAlpha { get; init; } = BayesianPrior.Default.Alpha;
+
+    /// <summary>BCL's concentration β ∈ [0, 1] (bayesian loss only).</summary>
+    public double BclBeta { get; init; } = BayesianPrior.Default.Beta;
 
     /// <summary>Entropic ε of the OT weights (ot only).</summary>
     public double Epsilon { get; init; } = OtNegativeOptions.DefaultEpsilon;
@@ -90,6 +100,17 @@ public sealed record ContrastiveTrainerOptions
             if (!ok) throw new ArgumentOutOfRangeException(name, value, message);
         }
         Require(Enum.IsDefined(Negatives), nameof(Negatives), Negatives, "Unknown negative sampling.");
+        Require(Enum.IsDefined(Loss), nameof(Loss), Loss, "Unknown loss estimator.");
+        try
+        {
+            new BayesianPrior(BclAlpha, BclBeta).Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // Re-named so that messages point at the option, not the prior's property.
+            string name = ex.ParamName == nameof(BayesianPrior.Alpha) ? nameof(BclAlpha) : nameof(BclBeta);
+            Require(false, name, ex.ActualValue, ex.Message.Split(" (Parameter")[0]);
+        }
         Require(Epsilon > 0 && double.IsFinite(Epsilon), nameof(Epsilon), Epsilon, "ε must be a positive finite number.");
         Require(double.IsFinite(Kappa), nameof(Kappa), Kappa, "κ must be finite.");
         Require(double.IsFinite(Beta), nameof(Beta), Beta, "β must be finite.");

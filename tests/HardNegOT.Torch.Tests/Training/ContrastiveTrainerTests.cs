@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using HardNegOT.Torch.Losses;
 using HardNegOT.Torch.Training;
 using TorchSharp;
 
@@ -81,6 +82,22 @@ public class ContrastiveTrainerTests
             File.ReadAllText(Path.Combine(resumedDir.Path, ContrastiveTrainer.MetricsFileName)).Split('\n').Select(DropSeconds));
     }
 
+    [Theory]
+    [InlineData(NegativeSampling.Ot, NegativeEstimator.Bayesian)]
+    [InlineData(NegativeSampling.Hcl, NegativeEstimator.Nce)]
+    [InlineData(NegativeSampling.Uniform, NegativeEstimator.Bayesian)]
+    public void Every_loss_estimator_trains_with_finite_losses(NegativeSampling negatives, NegativeEstimator loss)
+    {
+        var data = TrainingTestData.Tiny();
+        var options = TrainingTestData.TinyOptions(negatives) with { Loss = loss, BclAlpha = 0.8, Epochs = 1 };
+        var result = new ContrastiveTrainer(options, data).Run();
+        Assert.NotEmpty(result.StepLosses);
+        Assert.All(result.StepLosses, l => Assert.True(double.IsFinite(l) && l > 0, $"loss {l}"));
+        // A different estimator is a different objective: the first step's loss must differ from the debiased one's.
+        var debiased = new ContrastiveTrainer(options with { Loss = NegativeEstimator.Debiased }, data).Run();
+        Assert.NotEqual(debiased.StepLosses[0], result.StepLosses[0]);
+    }
+
     private static string DropSeconds(string line) => line.Contains(',') ? line[..line.LastIndexOf(',')] : line;
 
     [Fact]
@@ -105,5 +122,7 @@ public class ContrastiveTrainerTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ContrastiveTrainerOptions { TauPlus = 1.0 }.Validate());
         Assert.Equal("TauPlus", ex.ParamName);
         Assert.ThrowsAny<ArgumentException>(() => new ContrastiveTrainerOptions { Cost = "nope" }.Validate());
+        Assert.Equal("BclAlpha", Assert.Throws<ArgumentOutOfRangeException>(() => new ContrastiveTrainerOptions { BclAlpha = 0.2 }.Validate()).ParamName);
+        Assert.Equal("BclBeta", Assert.Throws<ArgumentOutOfRangeException>(() => new ContrastiveTrainerOptions { BclBeta = 2 }.Validate()).ParamName);
     }
 }

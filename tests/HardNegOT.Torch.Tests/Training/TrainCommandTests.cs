@@ -17,7 +17,7 @@ public class TrainCommandTests
     {
         var (code, stdout, _) = Run("train", "--help");
         Assert.Equal(0, code);
-        foreach (var flag in new[] { "--negatives", "--epsilon", "--cost", "--kappa", "--beta", "--tau-plus", "--temperature", "--batch-size",
+        foreach (var flag in new[] { "--negatives", "--loss", "--bcl-alpha", "--bcl-beta", "--epsilon", "--cost", "--kappa", "--beta", "--tau-plus", "--temperature", "--batch-size",
                      "--epochs", "--lr", "--device", "--seed", "--out", "--resume", "--data-dir", "--train-subset", "--steps-per-epoch", "--eval-every" })
             Assert.Contains(flag, stdout);
     }
@@ -25,6 +25,7 @@ public class TrainCommandTests
     [Theory]
     [InlineData("--negatives", "hard")]
     [InlineData("--cost", "l1")]
+    [InlineData("--loss", "hinge")]
     [InlineData("--epochs", "two")]
     [InlineData("--device", "tpu")]
     [InlineData("--bogus", "1")]
@@ -42,6 +43,7 @@ public class TrainCommandTests
     [InlineData("--tau-plus 1", "--tau-plus")]
     [InlineData("--epsilon -1", "--epsilon")]
     [InlineData("--batch-size 1", "--batch-size")]
+    [InlineData("--loss bcl --bcl-alpha 0.3", "--bcl-alpha")]
     [InlineData("--resume", "--out")]
     [InlineData("--data-dir /nonexistent/fmnist", "/nonexistent/fmnist")]
     public void Invalid_values_exit_2_naming_the_flag(string args, string expected)
