@@ -23,6 +23,9 @@ public enum TripletNegative
 /// </summary>
 public static class ContrastiveLosses
 {
+    /// <summary>The 2B×2B cosine similarities of the rows of [z1; z2], with the graph of the inputs.</summary>
+    public static Tensor Similarity(Tensor z1, Tensor z2) => ContrastiveScores.Similarity(z1, z2);
+
     /// <summary>
     /// InfoNCE / SimCLR NT-Xent: mean of −log(pos_i / (pos_i + Σ_j neg_ij)), computed as a stable
     /// log-sum-exp over the logits [s_pos, s_neg]/t.

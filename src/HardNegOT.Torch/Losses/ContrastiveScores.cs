@@ -31,13 +31,18 @@ internal sealed class ContrastiveScores
     public static ContrastiveScores Of(Tensor z1, Tensor z2)
     {
         int batchSize = ValidateViews(z1, z2);
-        var u1 = nn.functional.normalize(z1, p: 2, dim: 1);
-        var u2 = nn.functional.normalize(z2, p: 2, dim: 1);
-        var all = torch.cat(new[] { u1, u2 }, 0);
-        var similarity = torch.mm(all, all.t());
-        var positive = (u1 * u2).sum(1);
+        var similarity = Similarity(z1, z2);
+        var positive = similarity.diagonal(batchSize);
         return new ContrastiveScores(torch.cat(new[] { positive, positive }, 0),
             ContrastiveMask.SelectNegatives(similarity, batchSize), batchSize);
+    }
+
+    /// <summary>The 2B×2B cosine similarities of the rows of [z1; z2] (validated, with the graph of the inputs).</summary>
+    public static Tensor Similarity(Tensor z1, Tensor z2)
+    {
+        ValidateViews(z1, z2);
+        var all = nn.functional.normalize(torch.cat(new[] { z1, z2 }, 0), p: 2, dim: 1);
+        return torch.mm(all, all.t());
     }
 
     internal static int ValidateViews(Tensor z1, Tensor z2)
