@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using HardNegOT.Costs;
-using HardNegOT.Torch.Losses;
+using HardNegOT.Torch.Alignment;
 using HardNegOT.Torch.Training;
 using Spectre.Console;
 
@@ -15,11 +15,14 @@ internal static class TrainCommand
 {
     private static readonly string[] Costs = ["sqeuclid", "sqeuclid-half", "exp", "cosine"];
 
-    private static readonly Dictionary<string, NegativeEstimator> LossNames = new()
+    private static readonly Dictionary<string, ContrastiveLoss> LossNames = new()
     {
-        ["nce"] = NegativeEstimator.Nce,
-        ["dcl"] = NegativeEstimator.Debiased,
-        ["bcl"] = NegativeEstimator.Bayesian,
+        ["nce"] = ContrastiveLoss.Nce,
+        ["dcl"] = ContrastiveLoss.Dcl,
+        ["bcl"] = ContrastiveLoss.Bcl,
+        ["gca-ince"] = ContrastiveLoss.GcaInce,
+        ["gca-rince"] = ContrastiveLoss.GcaRince,
+        ["gca-uot"] = ContrastiveLoss.GcaUot,
     };
 
     // Option property → flag, so that validation messages name what the user typed.
@@ -41,6 +44,14 @@ internal static class TrainCommand
         [nameof(ContrastiveTrainerOptions.Cost)] = "--cost",
         [nameof(ContrastiveTrainerOptions.BclAlpha)] = "--bcl-alpha",
         [nameof(ContrastiveTrainerOptions.BclBeta)] = "--bcl-beta",
+        [nameof(ContrastiveTrainerOptions.Negatives)] = "--negatives",
+        [nameof(ContrastiveTrainerOptions.PlanIterations)] = "--iterations",
+        [nameof(ContrastiveTrainerOptions.PlanGradient)] = "--plan-gradient",
+        [nameof(ContrastiveTrainerOptions.Rho)] = "--rho",
+        [nameof(ContrastiveTrainerOptions.Q)] = "--q",
+        [nameof(ContrastiveTrainerOptions.Lambda)] = "--lambda",
+        [nameof(ContrastiveTrainerOptions.R1)] = "--r1",
+        [nameof(ContrastiveTrainerOptions.R2)] = "--r2",
     };
 
     /// <summary>Builds the command.</summary>
@@ -49,18 +60,25 @@ internal static class TrainCommand
         var d = new ContrastiveTrainerOptions();
         var negatives = new Option<string>("--negatives")
         {
-            Description = "uniform: debiased NCE (--tau-plus 0 gives SimCLR's InfoNCE); hcl: HCL hard negatives (--beta); ot: entropic-OT negative weights (--epsilon, --cost).",
-            DefaultValueFactory = _ => "ot",
+            Description = "Default ot (uniform for the GCA losses). uniform: debiased NCE (--tau-plus 0 gives SimCLR's InfoNCE); hcl: HCL hard negatives (--beta); ot: entropic-OT negative weights (--epsilon, --cost).",
         };
         negatives.AcceptOnlyFromAmong("uniform", "hcl", "ot");
         var loss = new Option<string>("--loss")
         {
-            Description = "How the weighted negatives enter the loss: nce (plain, τ⁺ unused), dcl (debiased with --tau-plus, the paper's Eq. 8) or bcl (Bayesian, --bcl-alpha/--bcl-beta).",
+            Description = "nce (plain, τ⁺ unused), dcl (debiased with --tau-plus, the paper's Eq. 8), bcl (Bayesian, --bcl-alpha/--bcl-beta), or the GCA plan losses gca-ince, gca-rince, gca-uot (plan ε = --temperature; uniform negatives).",
             DefaultValueFactory = _ => "dcl",
         };
         loss.AcceptOnlyFromAmong(LossNames.Keys.ToArray());
         var bclAlpha = new Option<double>("--bcl-alpha") { Description = "BCL location α in [0.5, 1).", DefaultValueFactory = _ => d.BclAlpha };
         var bclBeta = new Option<double>("--bcl-beta") { Description = "BCL hardness β in [0, 1] (0.5 neutral).", DefaultValueFactory = _ => d.BclBeta };
+        var iterations = new Option<int>("--iterations") { Description = "GCA plan: Sinkhorn normalisation steps (gradients flow through them).", DefaultValueFactory = _ => d.PlanIterations };
+        var planGradient = new Option<string>("--plan-gradient") { Description = "GCA plan gradients: unrolled, or implicit (balanced plans; give enough --iterations to converge).", DefaultValueFactory = _ => "unrolled" };
+        planGradient.AcceptOnlyFromAmong("unrolled", "implicit");
+        var rho = new Option<double>("--rho") { Description = "gca-uot: marginal relaxation ρ.", DefaultValueFactory = _ => d.Rho };
+        var q = new Option<double>("--q") { Description = "gca-rince/gca-uot: robust exponent q in (0, 1].", DefaultValueFactory = _ => d.Q };
+        var lambda = new Option<double>("--lambda") { Description = "gca-rince/gca-uot: robust mass weight λ.", DefaultValueFactory = _ => d.Lambda };
+        var r1 = new Option<double>("--r1") { Description = "gca-uot: weight of the cross-entropy.", DefaultValueFactory = _ => d.R1 };
+        var r2 = new Option<double>("--r2") { Description = "gca-uot: weight of the robust term.", DefaultValueFactory = _ => d.R2 };
         var epsilon = new Option<double>("--epsilon") { Description = "Entropic ε of the OT weights (smaller: harder negatives).", DefaultValueFactory = _ => d.Epsilon };
         var cost = new Option<string>("--cost") { Description = "OT ground cost: sqeuclid ‖x−y‖², exp e^{‖x−y‖²−κ} (also sqeuclid-half, cosine).", DefaultValueFactory = _ => d.Cost };
         cost.AcceptOnlyFromAmong(Costs);
@@ -85,7 +103,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a small CNN on Fashion-MNIST with contrastive learning (uniform, HCL or OT negatives).")
         {
-            negatives, loss, bclAlpha, bclBeta, epsilon, cost, kappa, beta, tauPlus, temperature, batchSize, epochs, lr, device, seed, output, resume,
+            negatives, loss, bclAlpha, bclBeta, iterations, planGradient, rho, q, lambda, r1, r2, epsilon, cost, kappa, beta, tauPlus, temperature, batchSize, epochs, lr, device, seed, output, resume,
             dataDir, trainSubset, stepsPerEpoch, evalEvery, evalBank, evalQueries,
         };
         command.SetAction(parseResult => CommandAction.Run(parseResult, (p, stdout, stderr) =>
@@ -97,10 +115,19 @@ internal static class TrainCommand
             int subset = p.GetValue(trainSubset), steps = p.GetValue(stepsPerEpoch);
             if (subset < 0) throw new CliInputException($"--train-subset must be 0 (all) or positive, got {subset}.");
             if (steps < 0) throw new CliInputException($"--steps-per-epoch must be 0 (full pass) or positive, got {steps}.");
+            var objective = LossNames[p.GetValue(loss)!];
+            bool alignment = objective is ContrastiveLoss.GcaInce or ContrastiveLoss.GcaRince or ContrastiveLoss.GcaUot;
             var options = new ContrastiveTrainerOptions
             {
-                Negatives = Enum.Parse<NegativeSampling>(p.GetValue(negatives)!, ignoreCase: true),
-                Loss = LossNames[p.GetValue(loss)!],
+                Negatives = Enum.Parse<NegativeSampling>(p.GetValue(negatives) ?? (alignment ? "uniform" : "ot"), ignoreCase: true),
+                Loss = objective,
+                PlanIterations = p.GetValue(iterations),
+                PlanGradient = Enum.Parse<PlanGradient>(p.GetValue(planGradient)!, ignoreCase: true),
+                Rho = p.GetValue(rho),
+                Q = p.GetValue(q),
+                Lambda = p.GetValue(lambda),
+                R1 = p.GetValue(r1),
+                R2 = p.GetValue(r2),
                 BclAlpha = p.GetValue(bclAlpha),
                 BclBeta = p.GetValue(bclBeta),
                 Epsilon = p.GetValue(epsilon),

@@ -145,14 +145,7 @@ public sealed class ContrastiveTrainer
                     // Each view through the network separately, as the paper's code does (BatchNorm sees B rows).
                     var (_, z1) = model.forward(x1);
                     var (_, z2) = model.forward(x2);
-                    var negatives = o.Negatives switch
-                    {
-                        NegativeSampling.Uniform => NegativeWeighting.Uniform,
-                        NegativeSampling.Hcl => NegativeWeighting.Hcl(o.Beta),
-                        _ => NegativeWeighting.Given(sampler!.Sample(torch.cat(new[] { z1.detach(), z2.detach() }, 0)).Weights),
-                    };
-                    var lossTensor = ContrastiveLosses.Nce(z1, z2, o.Temperature, o.Loss, negatives, o.TauPlus,
-                        new BayesianPrior(o.BclAlpha, o.BclBeta));
+                    var lossTensor = Objective(o, z1, z2, sampler);
                     optimizer.zero_grad();
                     lossTensor.backward();
                     optimizer.step();
@@ -192,6 +185,31 @@ public sealed class ContrastiveTrainer
         return new TrainingResult(metrics, stepLosses, untrained.KnnTop1!.Value, untrained.LinearTop1!.Value,
             (last.KnnTop1 ?? lastEvaluated.KnnTop1)!.Value, (last.LinearTop1 ?? lastEvaluated.LinearTop1)!.Value,
             startEpoch, globalStep, sampler is null || stepLosses.Count == 0 ? null : (double)sinkhornTotal / stepLosses.Count);
+    }
+
+    // The step's loss: a GCA plan loss, or an NCE estimator over uniform, HCL or OT-weighted negatives.
+    private static Tensor Objective(ContrastiveTrainerOptions o, Tensor z1, Tensor z2, OtNegativeSampler? sampler)
+    {
+        var robust = new RobustTerm(o.Q, o.Lambda);
+        switch (o.Loss)
+        {
+            case ContrastiveLoss.GcaInce: return GcaLosses.Ince(z1, z2, o.ToPlanOptions());
+            case ContrastiveLoss.GcaRince: return GcaLosses.Rince(z1, z2, o.ToPlanOptions(), robust);
+            case ContrastiveLoss.GcaUot: return GcaLosses.Uot(z1, z2, o.ToPlanOptions(), robust, o.R1, o.R2);
+        }
+        var negatives = o.Negatives switch
+        {
+            NegativeSampling.Uniform => NegativeWeighting.Uniform,
+            NegativeSampling.Hcl => NegativeWeighting.Hcl(o.Beta),
+            _ => NegativeWeighting.Given(sampler!.Sample(torch.cat(new[] { z1.detach(), z2.detach() }, 0)).Weights),
+        };
+        var estimator = o.Loss switch
+        {
+            ContrastiveLoss.Nce => NegativeEstimator.Nce,
+            ContrastiveLoss.Bcl => NegativeEstimator.Bayesian,
+            _ => NegativeEstimator.Debiased,
+        };
+        return ContrastiveLosses.Nce(z1, z2, o.Temperature, estimator, negatives, o.TauPlus, new BayesianPrior(o.BclAlpha, o.BclBeta));
     }
 
     /// <summary>kNN and linear-readout accuracy of the model's backbone features (model left in training mode).</summary>

@@ -1,4 +1,5 @@
 using HardNegOT.Costs;
+using HardNegOT.Torch.Alignment;
 using HardNegOT.Torch.Losses;
 using HardNegOT.Torch.Negatives;
 
@@ -17,6 +18,28 @@ public enum NegativeSampling
     Ot,
 }
 
+/// <summary>The training objective.</summary>
+public enum ContrastiveLoss
+{
+    /// <summary>Plain NCE over the weighted negatives (<see cref="NegativeEstimator.Nce"/>).</summary>
+    Nce,
+
+    /// <summary>Debiased NCE, the paper's Eq. 8 (<see cref="NegativeEstimator.Debiased"/>).</summary>
+    Dcl,
+
+    /// <summary>Bayesian contrastive loss (<see cref="NegativeEstimator.Bayesian"/>).</summary>
+    Bcl,
+
+    /// <summary>GCA-INCE: cross-entropy of the batch's Sinkhorn plan against the positive pairs (<see cref="GcaLosses.Ince"/>).</summary>
+    GcaInce,
+
+    /// <summary>GCA-RINCE: the robust term of the plan (<see cref="GcaLosses.Rince"/>).</summary>
+    GcaRince,
+
+    /// <summary>GCA-UOT: r1·CE + r2·robust term of the unbalanced plan (<see cref="GcaLosses.Uot"/>).</summary>
+    GcaUot,
+}
+
 /// <summary>
 /// Every setting of a <see cref="ContrastiveTrainer"/> run; written to config.json and compared on resume.
 /// Defaults are the budget run that finishes in minutes on two CPU cores.
@@ -26,8 +49,41 @@ public sealed record ContrastiveTrainerOptions
     /// <summary>Negative weighting.</summary>
     public NegativeSampling Negatives { get; init; } = NegativeSampling.Ot;
 
-    /// <summary>How the weighted negative mass becomes the loss's negative term: nce, debiased (default) or bayesian (BCL).</summary>
-    public NegativeEstimator Loss { get; init; } = NegativeEstimator.Debiased;
+    /// <summary>The objective: an NCE estimator over the weighted negatives (default dcl) or a GCA plan loss.</summary>
+    public ContrastiveLoss Loss { get; init; } = ContrastiveLoss.Dcl;
+
+    /// <summary>Sinkhorn normalisation steps of the GCA plan (its ε is the temperature).</summary>
+    public int PlanIterations { get; init; } = AlignmentPlanOptions.DefaultIterations;
+
+    /// <summary>How gradients pass the GCA plan's steps: unrolled (default) or implicit (balanced plans only).</summary>
+    public PlanGradient PlanGradient { get; init; } = PlanGradient.Unrolled;
+
+    /// <summary>Marginal relaxation ρ of the GCA-UOT plan.</summary>
+    public double Rho { get; init; } = 1.0;
+
+    /// <summary>Robust term's q ∈ (0, 1] (gca-rince, gca-uot).</summary>
+    public double Q { get; init; } = RobustTerm.Default.Q;
+
+    /// <summary>Robust term's λ &gt; 0 (gca-rince, gca-uot).</summary>
+    public double Lambda { get; init; } = RobustTerm.Default.Lambda;
+
+    /// <summary>GCA-UOT's weight of the cross-entropy.</summary>
+    public double R1 { get; init; } = 1.0;
+
+    /// <summary>GCA-UOT's weight of the robust term.</summary>
+    public double R2 { get; init; } = 0.1;
+
+    /// <summary>Whether the objective is a GCA plan loss (which builds its own plan and so takes uniform negatives).</summary>
+    public bool IsAlignmentLoss => Loss is ContrastiveLoss.GcaInce or ContrastiveLoss.GcaRince or ContrastiveLoss.GcaUot;
+
+    /// <summary>The GCA plan's options.</summary>
+    public AlignmentPlanOptions ToPlanOptions() => new()
+    {
+        Epsilon = Temperature,
+        Iterations = PlanIterations,
+        Rho = Loss == ContrastiveLoss.GcaUot ? Rho : null,
+        Gradient = PlanGradient,
+    };
 
     /// <summary>BCL's location α ∈ [½, 1) (bayesian loss only).</summary>
     public double BclAlpha { get; init; } = BayesianPrior.Default.Alpha;
@@ -100,7 +156,18 @@ public sealed record ContrastiveTrainerOptions
             if (!ok) throw new ArgumentOutOfRangeException(name, value, message);
         }
         Require(Enum.IsDefined(Negatives), nameof(Negatives), Negatives, "Unknown negative sampling.");
-        Require(Enum.IsDefined(Loss), nameof(Loss), Loss, "Unknown loss estimator.");
+        Require(Enum.IsDefined(Loss), nameof(Loss), Loss, "Unknown loss.");
+        Require(!IsAlignmentLoss || Negatives == NegativeSampling.Uniform, nameof(Negatives), Negatives,
+            "The GCA losses build their own plan over the batch; they take uniform negatives.");
+        Require(PlanIterations >= 1, nameof(PlanIterations), PlanIterations, "The plan needs at least one normalisation step.");
+        Require(Rho > 0 && !double.IsNaN(Rho), nameof(Rho), Rho, "ρ must be positive.");
+        Require(Q > 0 && Q <= 1, nameof(Q), Q, "q must lie in (0, 1].");
+        Require(Lambda > 0 && double.IsFinite(Lambda), nameof(Lambda), Lambda, "λ must be a positive finite number.");
+        Require(R1 >= 0 && double.IsFinite(R1), nameof(R1), R1, "r1 must be a non-negative finite number.");
+        Require(R2 >= 0 && double.IsFinite(R2) && R1 + R2 > 0, nameof(R2), R2, "r2 must be a non-negative finite number, and r1 + r2 > 0.");
+        Require(Enum.IsDefined(PlanGradient), nameof(PlanGradient), PlanGradient, "Unknown plan gradient.");
+        Require(!(PlanGradient == PlanGradient.Implicit && Loss == ContrastiveLoss.GcaUot), nameof(PlanGradient), PlanGradient,
+            "Implicit plan gradients are for balanced plans; gca-uot needs unrolled gradients.");
         try
         {
             new BayesianPrior(BclAlpha, BclBeta).Validate();

@@ -17,7 +17,7 @@ public class TrainCommandTests
     {
         var (code, stdout, _) = Run("train", "--help");
         Assert.Equal(0, code);
-        foreach (var flag in new[] { "--negatives", "--loss", "--bcl-alpha", "--bcl-beta", "--epsilon", "--cost", "--kappa", "--beta", "--tau-plus", "--temperature", "--batch-size",
+        foreach (var flag in new[] { "--negatives", "--loss", "--bcl-alpha", "--bcl-beta", "--iterations", "--rho", "--q", "--lambda", "--r1", "--r2", "--plan-gradient", "--epsilon", "--cost", "--kappa", "--beta", "--tau-plus", "--temperature", "--batch-size",
                      "--epochs", "--lr", "--device", "--seed", "--out", "--resume", "--data-dir", "--train-subset", "--steps-per-epoch", "--eval-every" })
             Assert.Contains(flag, stdout);
     }
@@ -44,6 +44,11 @@ public class TrainCommandTests
     [InlineData("--epsilon -1", "--epsilon")]
     [InlineData("--batch-size 1", "--batch-size")]
     [InlineData("--loss bcl --bcl-alpha 0.3", "--bcl-alpha")]
+    [InlineData("--loss gca-uot --rho 0", "--rho")]
+    [InlineData("--loss gca-rince --q 2", "--q")]
+    [InlineData("--loss gca-ince --iterations 0", "--iterations")]
+    [InlineData("--loss gca-ince --negatives ot", "--negatives")]
+    [InlineData("--loss gca-uot --plan-gradient implicit", "--plan-gradient")]
     [InlineData("--resume", "--out")]
     [InlineData("--data-dir /nonexistent/fmnist", "/nonexistent/fmnist")]
     public void Invalid_values_exit_2_naming_the_flag(string args, string expected)
