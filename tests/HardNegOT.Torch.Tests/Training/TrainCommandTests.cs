@@ -60,14 +60,20 @@ public class TrainCommandTests
         Assert.Contains(expected, errors[0]);
     }
 
-    [Fact]
-    public void Tiny_run_on_fashion_mnist_prints_untrained_and_trained_knn()
+    [Theory]
+    [InlineData("ot", "dcl")]
+    [InlineData("hcl", "bcl")]
+    [InlineData("uniform", "gca-ince")]
+    [InlineData("uniform", "gca-rince")]
+    [InlineData("uniform", "gca-uot")]
+    public void Tiny_run_on_fashion_mnist_prints_untrained_and_trained_knn(string negatives, string loss)
     {
-        if (!Directory.Exists(HardNegOT.Data.FashionMnist.DefaultDirectory)) return; // dataset package not installed
+        Assert.True(Directory.Exists(HardNegOT.Data.FashionMnist.DefaultDirectory),
+            $"{HardNegOT.Data.FashionMnist.DefaultDirectory} is missing: run scripts/setup.sh (installs dataset-fashion-mnist).");
         var dir = Directory.CreateTempSubdirectory("hardnegot-train-cli-").FullName;
         try
         {
-            var (code, stdout, errors) = Run("train", "--negatives", "ot", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "16",
+            var (code, stdout, errors) = Run("train", "--negatives", negatives, "--loss", loss, "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "16",
                 "--train-subset", "64", "--eval-bank", "200", "--eval-queries", "100", "--seed", "3", "--out", dir);
             Assert.True(code == 0, string.Join("\n", errors) + stdout);
             Assert.Contains("untrained encoder (step 0): kNN top-1", stdout);
