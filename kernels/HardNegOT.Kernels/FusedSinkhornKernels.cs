@@ -313,8 +313,12 @@ public static class FusedSinkhornKernels
         return max > float.NegativeInfinity ? max + MathF.Log(sum) : float.NegativeInfinity;
     }
 
+    /// <summary>Whether the pair (r, k) is masked: k is r itself, r's positive, or has r as its positive.</summary>
+    internal static bool IsMasked(int r, int k, ArrayView<int> positiveOf) =>
+        k == r || k == positiveOf[r] || positiveOf[k] == r;
+
     /// <summary>The ground cost for similarity s (clamped to [−1, 1], as the double reference does).</summary>
-    private static float Cost(float similarity, int costKind, float costParameter)
+    internal static float Cost(float similarity, int costKind, float costParameter)
     {
         float s = IntrinsicMath.Clamp(similarity, -1f, 1f);
         if (costKind == SquaredEuclideanCost) return costParameter * (2f - 2f * s);

@@ -46,6 +46,10 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, int, int, int, float, int, float, float>? _weightedNegativeSums;
 
+    // The materialised path's kernels, loaded on first use.
+    private Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, float>? _costMatrix;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>? _materializedHalfStep;
+
     // Normalise kernels for raw-embedding entry points; loaded on first use so plain solves do not compile them.
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? _normalize;
     private Action<Index1D, ArrayView<ILGPU.Half>, ArrayView<float>, int>? _normalizeHalf;
@@ -132,6 +136,27 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             : throw new ArgumentOutOfRangeException(nameof(TileRows), value, "TileRows must be 0 (automatic) or positive.");
     }
 
+    /// <summary>Fused (default choice for any N), materialised, or <see cref="KernelPath.Auto"/> by size.</summary>
+    public KernelPath Path
+    {
+        get;
+        set => field = Enum.IsDefined(value) ? value
+            : throw new ArgumentOutOfRangeException(nameof(Path), value, "Unknown kernel path.");
+    } = KernelPath.Auto;
+
+    /// <summary>The path the last <see cref="Solve"/> ran (Fused or Materialized).</summary>
+    public KernelPath LastPath { get; private set; }
+
+    /// <summary>
+    /// Largest N for which <see cref="KernelPath.Auto"/> materialises the cost on this accelerator, or 0 for never.
+    /// From the crossover benchmark (bench: KernelPathBenchmarks); only ILGPU's CPU accelerator has been measured, so
+    /// CUDA and OpenCL keep the fused path until a GPU run decides.
+    /// </summary>
+    public int MaterializedMaxCount => Accelerator.AcceleratorType == AcceleratorType.CPU ? CpuMaterializedMaxCount : 0;
+
+    // Measured crossover on ILGPU's CPU accelerator (docs/benchmarks); see MaterializedMaxCount.
+    private const int CpuMaterializedMaxCount = 0;
+
     /// <summary>Total bytes of the device buffers the last <see cref="Solve"/>, <see cref="HalfStep(PointCloudGeometry, double, ReadOnlySpan{double}, ReadOnlySpan{double})"/> or
     /// <see cref="ConditionalRows"/> call allocated (all freed before it returned).</summary>
     public long LastAllocatedBytes { get; private set; }
@@ -168,18 +193,20 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
         var g = symmetric ? null : buffers.Allocate<float>(n);
         var next = buffers.Allocate<float>(n);
         var error = buffers.Allocate<float>(1);
+        var cost = ResolvePath(n) == KernelPath.Materialized ? Materialize(buffers, geometry) : null;
+        LastPath = cost is null ? KernelPath.Fused : KernelPath.Materialized;
         LastAllocatedBytes = buffers.Bytes;
 
         for (int iteration = 1; ; iteration++)
         {
             if (symmetric)
             {
-                LaunchHalfStep(geometry, f, logA, next, eps);
+                LaunchHalfStep(geometry, cost, f, logA, next, eps);
             }
             else
             {
-                LaunchHalfStep(geometry, f, logA, g!, eps);
-                LaunchHalfStep(geometry, g!, logB, next, eps);
+                LaunchHalfStep(geometry, cost, f, logA, g!, eps);
+                LaunchHalfStep(geometry, cost, g!, logB, next, eps);
             }
 
             if (iteration % CheckEvery == 0 || iteration == options.MaxIterations)
@@ -400,6 +427,39 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
 
     /// <summary>Disposes the accelerator if this solver created it; a caller-supplied one is left alone.</summary>
     public void Dispose() => _owned?.Dispose();
+
+    private KernelPath ResolvePath(int n) => Path switch
+    {
+        KernelPath.Auto => n <= MaterializedMaxCount ? KernelPath.Materialized : KernelPath.Fused,
+        var explicitPath => explicitPath,
+    };
+
+    // The N×N transposed cost, computed once per solve.
+    private MemoryBuffer1D<float, Stride1D.Dense> Materialize(DeviceBuffers buffers, UploadedGeometry geometry)
+    {
+        int n = geometry.N;
+        if ((long)n * n > int.MaxValue)
+            throw new NotSupportedException($"N² = {(long)n * n} exceeds {int.MaxValue}: the materialised path indexes with int; use KernelPath.Fused.");
+        _costMatrix ??= Accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, float>(
+            MaterializedSinkhornKernels.CostMatrix);
+        var cost = buffers.Allocate<float>((long)n * n);
+        _costMatrix(new Index2D(n, n), geometry.Points.View, geometry.PositiveOf.View, cost.View, n, geometry.D, geometry.CostKind, geometry.CostParameter);
+        return cost;
+    }
+
+    private void LaunchHalfStep(
+        UploadedGeometry geometry, MemoryBuffer1D<float, Stride1D.Dense>? materializedCost, MemoryBuffer1D<float, Stride1D.Dense> potential,
+        MemoryBuffer1D<float, Stride1D.Dense> logMarginal, MemoryBuffer1D<float, Stride1D.Dense> output, float eps)
+    {
+        if (materializedCost is not null)
+        {
+            _materializedHalfStep ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, int, float>(MaterializedSinkhornKernels.HalfStep);
+            _materializedHalfStep(geometry.N, materializedCost.View, potential.View, logMarginal.View, output.View, geometry.N, eps);
+            return;
+        }
+        LaunchHalfStep(geometry, potential, logMarginal, output, eps);
+    }
 
     private void LaunchHalfStep(
         UploadedGeometry geometry, MemoryBuffer1D<float, Stride1D.Dense> potential,

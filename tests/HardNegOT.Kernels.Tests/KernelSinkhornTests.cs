@@ -153,6 +153,7 @@ public sealed class KernelSinkhornTests(CpuAcceleratorFixture fixture)
     {
         const int n = 64, d = 4, c = 8;
         var problem = Problem(SphereKind.Random, n, d, 0.5);
+        _solver.Path = KernelPath.Fused;
         foreach (var update in new[] { SinkhornUpdate.Symmetric, SinkhornUpdate.Alternating })
         {
             // Memory does not depend on convergence: a few iterations suffice.
@@ -162,6 +163,53 @@ public sealed class KernelSinkhornTests(CpuAcceleratorFixture fixture)
             Assert.True(bytes <= c * (n * d + n) * sizeof(float), $"{update}: {bytes} bytes > {c}·(N·d + N)·4");
             Assert.True(bytes < (long)n * n * sizeof(float), $"{update}: {bytes} bytes ≥ N²·4");
         }
+    }
+
+    [Theory]
+    [InlineData(SphereKind.Random, SinkhornUpdate.Symmetric, 0.1)]
+    [InlineData(SphereKind.Clustered, SinkhornUpdate.Symmetric, 0.5)]
+    [InlineData(SphereKind.NearAntipodal, SinkhornUpdate.Symmetric, 1.0)]
+    [InlineData(SphereKind.Random, SinkhornUpdate.Alternating, 0.5)]
+    public void Materialized_path_matches_the_reference_and_the_fused_path_for_every_cost(SphereKind kind, SinkhornUpdate update, double eps)
+    {
+        var batch = new SphereBatch(kind, 24, 6, 77);
+        foreach (var cost in FusedSinkhornReference.Costs)
+        {
+            var problem = FusedSinkhornReference.ProblemFor(batch, cost, eps);
+            var options = KernelOptions with { Update = update };
+            _solver.Path = KernelPath.Materialized;
+            var materialized = AssertMatchesReference(problem, options, $"materialized {kind}, {cost}, ε = {eps}");
+            Assert.Equal(KernelPath.Materialized, _solver.LastPath);
+            _solver.Path = KernelPath.Fused;
+            var fused = _solver.Solve(problem, options);
+            Assert.Equal(KernelPath.Fused, _solver.LastPath);
+            // Same float32 terms summed in another order: the duals agree to rounding, the iteration counts nearly.
+            Assert.True(Math.Abs(fused.Iterations - materialized.Iterations) <= KernelSinkhorn.DefaultCheckEvery,
+                $"{cost}: fused {fused.Iterations} vs materialized {materialized.Iterations} iterations");
+            AssertConditionalsClose(fused, materialized, WeightTolerance, $"fused vs materialized, {cost}");
+        }
+    }
+
+    [Fact]
+    public void Materialized_path_holds_the_N_by_N_cost_and_auto_follows_the_measured_threshold()
+    {
+        const int n = 32, d = 4;
+        var problem = Problem(SphereKind.Random, n, d, 0.5);
+        var options = KernelOptions with { MaxIterations = 3 };
+        _solver.Path = KernelPath.Fused;
+        _solver.Solve(problem, options);
+        long fusedBytes = _solver.LastAllocatedBytes;
+        _solver.Path = KernelPath.Materialized;
+        _solver.Solve(problem, options);
+        Assert.Equal(fusedBytes + (long)n * n * sizeof(float), _solver.LastAllocatedBytes);
+
+        _solver.Path = KernelPath.Auto;
+        _solver.Solve(problem, options);
+        Assert.Equal(n <= _solver.MaterializedMaxCount ? KernelPath.Materialized : KernelPath.Fused, _solver.LastPath);
+        var large = Problem(SphereKind.Random, Math.Max(8, 2 * (_solver.MaterializedMaxCount / 2 + 1)), d, 0.5);
+        _solver.Solve(large, options);
+        Assert.Equal(KernelPath.Fused, _solver.LastPath);
+        Assert.Throws<ArgumentOutOfRangeException>(() => _solver.Path = (KernelPath)7);
     }
 
     [Fact]
