@@ -14,6 +14,13 @@ internal static class TrainCommand
 {
     private static readonly string[] Costs = ["sqeuclid", "sqeuclid-half", "exp", "cosine"];
 
+    private static readonly Dictionary<string, TrainingDataset> DatasetNames = new()
+    {
+        ["fashion-mnist"] = TrainingDataset.FashionMnist,
+        ["cifar10"] = TrainingDataset.Cifar10,
+        ["stl10"] = TrainingDataset.Stl10,
+    };
+
     // Option property → flag, so that validation messages name what the user typed.
     private static readonly Dictionary<string, string> Flags = new()
     {
@@ -31,6 +38,8 @@ internal static class TrainCommand
         [nameof(ContrastiveTrainerOptions.EvalTrainSubset)] = "--eval-bank",
         [nameof(ContrastiveTrainerOptions.EvalTestSubset)] = "--eval-queries",
         [nameof(ContrastiveTrainerOptions.Cost)] = "--cost",
+        [nameof(ContrastiveTrainerOptions.Encoder)] = "--encoder",
+        [nameof(ContrastiveTrainerOptions.Dataset)] = "--dataset",
     };
 
     /// <summary>Builds the command.</summary>
@@ -58,7 +67,11 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of weights, shuffles and augmentations.", DefaultValueFactory = _ => d.Seed };
         var output = new Option<string?>("--out") { Description = "Directory for config.json, metrics.csv, knn.png and per-epoch checkpoints." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint (only --epochs may change)." };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the dataset files: Fashion-MNIST IDX (default /usr/share/datasets/fashion-mnist), CIFAR-10 or STL-10 binary (required)." };
+        var encoder = new Option<string>("--encoder") { Description = "Backbone: small-cnn, resnet18 or resnet50 (CIFAR variants: 3×3 stem, no max-pool).", DefaultValueFactory = _ => d.Encoder };
+        encoder.AcceptOnlyFromAmong([.. HardNegOT.Torch.Encoders.EncoderFactory.Names]);
+        var dataset = new Option<string>("--dataset") { Description = "Images: fashion-mnist (1×28×28), cifar10 (3×32×32) or stl10 (3×96×96, labelled splits).", DefaultValueFactory = _ => "fashion-mnist" };
+        dataset.AcceptOnlyFromAmong(DatasetNames.Keys.ToArray());
         var trainSubset = new Option<int>("--train-subset") { Description = "Train on the first N training images (0: all 60,000).", DefaultValueFactory = _ => d.TrainSubset ?? 0 };
         var stepsPerEpoch = new Option<int>("--steps-per-epoch") { Description = "Cap on the steps of one epoch (0: a full pass).", DefaultValueFactory = _ => d.StepsPerEpoch ?? 0 };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate kNN and the linear readout every N epochs (and after the last).", DefaultValueFactory = _ => d.EvalEvery };
@@ -68,7 +81,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a small CNN on Fashion-MNIST with contrastive learning (uniform, HCL or OT negatives).")
         {
             negatives, epsilon, cost, kappa, beta, tauPlus, temperature, batchSize, epochs, lr, device, seed, output, resume,
-            dataDir, trainSubset, stepsPerEpoch, evalEvery, evalBank, evalQueries,
+            dataDir, trainSubset, stepsPerEpoch, evalEvery, evalBank, evalQueries, encoder, dataset,
         };
         command.SetAction(parseResult => CommandAction.Run(parseResult, (p, stdout, stderr) =>
         {
@@ -98,6 +111,8 @@ internal static class TrainCommand
                 EvalTrainSubset = p.GetValue(evalBank),
                 EvalTestSubset = p.GetValue(evalQueries),
                 DataDirectory = p.GetValue(dataDir),
+                Encoder = p.GetValue(encoder)!,
+                Dataset = DatasetNames[p.GetValue(dataset)!],
             };
             return Execute(options, p.GetValue(output), p.GetValue(resume), stdout, stderr);
         }));
@@ -117,7 +132,7 @@ internal static class TrainCommand
             throw new CliInputException($"{flag}: {CommandAction.MessageOf(ex)}", ex);
         }
 
-        var data = TrainingData.LoadFashionMnist(options);
+        var data = TrainingData.Load(options);
         var trainer = new ContrastiveTrainer(options, data);
         TrainingResult result;
         try
