@@ -52,5 +52,5 @@ internal static class CommandAction
 
     private static bool IsInputError(Exception ex) => ex is CliInputException
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
-        or NpyFormatException or IdxFormatException or IOException;
+        or NpyFormatException or IdxFormatException or DataFileFormatException or IOException;
 }

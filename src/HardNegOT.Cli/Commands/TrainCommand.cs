@@ -25,6 +25,13 @@ internal static class TrainCommand
         ["gca-uot"] = ContrastiveLoss.GcaUot,
     };
 
+    private static readonly Dictionary<string, TrainingDataset> DatasetNames = new()
+    {
+        ["fashion-mnist"] = TrainingDataset.FashionMnist,
+        ["cifar10"] = TrainingDataset.Cifar10,
+        ["stl10"] = TrainingDataset.Stl10,
+    };
+
     // Option property → flag, so that validation messages name what the user typed.
     private static readonly Dictionary<string, string> Flags = new()
     {
@@ -52,6 +59,8 @@ internal static class TrainCommand
         [nameof(ContrastiveTrainerOptions.Lambda)] = "--lambda",
         [nameof(ContrastiveTrainerOptions.R1)] = "--r1",
         [nameof(ContrastiveTrainerOptions.R2)] = "--r2",
+        [nameof(ContrastiveTrainerOptions.Encoder)] = "--encoder",
+        [nameof(ContrastiveTrainerOptions.Dataset)] = "--dataset",
     };
 
     /// <summary>Builds the command.</summary>
@@ -94,17 +103,21 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of weights, shuffles and augmentations.", DefaultValueFactory = _ => d.Seed };
         var output = new Option<string?>("--out") { Description = "Directory for config.json, metrics.csv, knn.png and per-epoch checkpoints." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint (only --epochs may change)." };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory of the dataset files: Fashion-MNIST IDX (default /usr/share/datasets/fashion-mnist), CIFAR-10 or STL-10 binary (required)." };
+        var encoder = new Option<string>("--encoder") { Description = "Backbone: small-cnn, resnet18 or resnet50 (CIFAR variants: 3×3 stem, no max-pool).", DefaultValueFactory = _ => d.Encoder };
+        encoder.AcceptOnlyFromAmong([.. HardNegOT.Torch.Encoders.EncoderFactory.Names]);
+        var dataset = new Option<string>("--dataset") { Description = "Images: fashion-mnist (1×28×28), cifar10 (3×32×32) or stl10 (3×96×96, labelled splits).", DefaultValueFactory = _ => "fashion-mnist" };
+        dataset.AcceptOnlyFromAmong(DatasetNames.Keys.ToArray());
         var trainSubset = new Option<int>("--train-subset") { Description = "Train on the first N training images (0: all 60,000).", DefaultValueFactory = _ => d.TrainSubset ?? 0 };
         var stepsPerEpoch = new Option<int>("--steps-per-epoch") { Description = "Cap on the steps of one epoch (0: a full pass).", DefaultValueFactory = _ => d.StepsPerEpoch ?? 0 };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate kNN and the linear readout every N epochs (and after the last).", DefaultValueFactory = _ => d.EvalEvery };
         var evalBank = new Option<int>("--eval-bank") { Description = "kNN memory bank / readout training set: the first N training images.", DefaultValueFactory = _ => d.EvalTrainSubset };
         var evalQueries = new Option<int>("--eval-queries") { Description = "Evaluation queries: the first N test images.", DefaultValueFactory = _ => d.EvalTestSubset };
 
-        var command = new Command("train", "Train a small CNN on Fashion-MNIST with contrastive learning (uniform, HCL or OT negatives).")
+        var command = new Command("train", "Contrastive training (small CNN or CIFAR ResNet-18/50; Fashion-MNIST, CIFAR-10 or STL-10) with uniform, HCL or OT negatives, NCE/DCL/BCL or GCA losses.")
         {
             negatives, loss, bclAlpha, bclBeta, iterations, planGradient, rho, q, lambda, r1, r2, epsilon, cost, kappa, beta, tauPlus, temperature, batchSize, epochs, lr, device, seed, output, resume,
-            dataDir, trainSubset, stepsPerEpoch, evalEvery, evalBank, evalQueries,
+            dataDir, trainSubset, stepsPerEpoch, evalEvery, evalBank, evalQueries, encoder, dataset,
         };
         command.SetAction(parseResult => CommandAction.Run(parseResult, (p, stdout, stderr) =>
         {
@@ -146,6 +159,8 @@ internal static class TrainCommand
                 EvalTrainSubset = p.GetValue(evalBank),
                 EvalTestSubset = p.GetValue(evalQueries),
                 DataDirectory = p.GetValue(dataDir),
+                Encoder = p.GetValue(encoder)!,
+                Dataset = DatasetNames[p.GetValue(dataset)!],
             };
             return Execute(options, p.GetValue(output), p.GetValue(resume), stdout, stderr);
         }));
@@ -165,7 +180,7 @@ internal static class TrainCommand
             throw new CliInputException($"{flag}: {CommandAction.MessageOf(ex)}", ex);
         }
 
-        var data = TrainingData.LoadFashionMnist(options);
+        var data = TrainingData.Load(options);
         var trainer = new ContrastiveTrainer(options, data);
         TrainingResult result;
         try

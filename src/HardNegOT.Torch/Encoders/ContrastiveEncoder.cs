@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace HardNegOT.Torch.Encoders;
@@ -9,23 +10,32 @@ namespace HardNegOT.Torch.Encoders;
 /// </summary>
 public sealed class ContrastiveEncoder : nn.Module<Tensor, (Tensor Features, Tensor Projection)>
 {
-    private readonly SmallCnn backbone;
+    private readonly Backbone backbone;
     private readonly ProjectionHead head;
 
-    /// <summary>Creates a <see cref="SmallCnn"/> backbone with a <see cref="ProjectionHead"/>.</summary>
+    /// <summary>Creates a <see cref="SmallCnn"/> backbone (28×28 greyscale) with a <see cref="ProjectionHead"/>.</summary>
     /// <param name="featureDimension">Backbone feature width.</param>
     /// <param name="projectionDimension">Projection width.</param>
     public ContrastiveEncoder(int featureDimension = SmallCnn.DefaultFeatureDimension, int projectionDimension = ProjectionHead.DefaultOutputDimension)
+        : this(new SmallCnn(featureDimension), projectionDimension)
+    {
+    }
+
+    /// <summary>Puts a <see cref="ProjectionHead"/> (features → 512 → <paramref name="projectionDimension"/>) on <paramref name="backbone"/>.</summary>
+    /// <param name="backbone">The feature extractor; the encoder owns it from now on.</param>
+    /// <param name="projectionDimension">Projection width.</param>
+    public ContrastiveEncoder(Backbone backbone, int projectionDimension = ProjectionHead.DefaultOutputDimension)
         : base(nameof(ContrastiveEncoder))
     {
+        ArgumentNullException.ThrowIfNull(backbone);
         // Fields, not auto-properties: RegisterComponents names submodules after the fields.
-        backbone = new SmallCnn(featureDimension);
-        head = new ProjectionHead(featureDimension, ProjectionHead.DefaultHiddenDimension, projectionDimension);
+        this.backbone = backbone;
+        head = new ProjectionHead(backbone.FeatureDimension, ProjectionHead.DefaultHiddenDimension, projectionDimension);
         RegisterComponents();
     }
 
     /// <summary>The feature extractor.</summary>
-    public SmallCnn Backbone => backbone;
+    public Backbone Backbone => backbone;
 
     /// <summary>The projection head.</summary>
     public ProjectionHead Head => head;
@@ -41,12 +51,16 @@ public sealed class ContrastiveEncoder : nn.Module<Tensor, (Tensor Features, Ten
     {
         var random = new Random(seed);
         var fanIn = new Dictionary<string, long>();
+        var batchNorms = named_modules()
+            .Where(m => m.module is BatchNorm1d or BatchNorm2d or BatchNorm3d)
+            .Select(m => m.name)
+            .ToHashSet(StringComparer.Ordinal);
         using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in named_parameters())
         {
             int dot = name.LastIndexOf('.');
             string owner = dot < 0 ? "" : name[..dot];
-            if (owner.EndsWith("bn", StringComparison.Ordinal) || owner.Contains(".bn", StringComparison.Ordinal))
+            if (batchNorms.Contains(owner))
             {
                 parameter.fill_(name.EndsWith(".weight", StringComparison.Ordinal) ? 1.0 : 0.0);
                 continue;

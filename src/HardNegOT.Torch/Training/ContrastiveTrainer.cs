@@ -86,11 +86,11 @@ public sealed class ContrastiveTrainer
         TorchRuntime.EnsureLoaded();
         var o = Options;
         torch.manual_seed(o.Seed);
-        using var model = new ContrastiveEncoder();
+        using var model = new ContrastiveEncoder(EncoderFactory.CreateBackbone(o.Encoder, _data.Channels, _data.Height));
         // Seeded apart from torch's global generator, which other code in the process may draw from meanwhile.
         model.ResetParameters(o.Seed);
         using var optimizer = optim.Adam(model.parameters(), o.LearningRate);
-        var loader = new TwoViewBatchLoader(_data.TrainPixels, o.BatchSize, o.Seed);
+        var loader = new TwoViewBatchLoader(_data.TrainPixels, o.BatchSize, o.Seed, ImageAugmentation.Default(_data.Channels, _data.Height, _data.Width));
         int stepsPerEpoch = loader.StepsPerEpoch(o.StepsPerEpoch);
         var sampler = o.Negatives == NegativeSampling.Ot ? new OtNegativeSampler(o.ToOtOptions()) : null;
 
@@ -140,8 +140,8 @@ public sealed class ContrastiveTrainer
                 int? iterations = null;
                 using (var scope = NewDisposeScope())
                 {
-                    var x1 = tensor(batch.View1, new long[] { o.BatchSize, FashionMnist.PixelsPerImage });
-                    var x2 = tensor(batch.View2, new long[] { o.BatchSize, FashionMnist.PixelsPerImage });
+                    var x1 = tensor(batch.View1, _data.ImageShape(o.BatchSize));
+                    var x2 = tensor(batch.View2, _data.ImageShape(o.BatchSize));
                     // Each view through the network separately, as the paper's code does (BatchNorm sees B rows).
                     var (_, z1) = model.forward(x1);
                     var (_, z2) = model.forward(x2);
@@ -219,9 +219,9 @@ public sealed class ContrastiveTrainer
         try
         {
             using var scope = NewDisposeScope();
-            Tensor Extract(Tensor x) => model.Backbone.forward(x);
-            var bank = Evaluation.Features(Extract, _data.BankPixels, FashionMnist.PixelsPerImage);
-            var queries = Evaluation.Features(Extract, _data.QueryPixels, FashionMnist.PixelsPerImage);
+            Tensor Extract(Tensor x) => model.Backbone.forward(x.view(_data.ImageShape(-1)));
+            var bank = Evaluation.Features(Extract, _data.BankPixels, _data.ValuesPerImage);
+            var queries = Evaluation.Features(Extract, _data.QueryPixels, _data.ValuesPerImage);
             double knn = Evaluation.KnnTop1(bank, _data.BankLabels, queries, _data.QueryLabels, _data.Classes, Options.KnnK);
             double linear = Evaluation.LinearTop1(bank, _data.BankLabels, queries, _data.QueryLabels, _data.Classes, Options.LinearEpochs);
             return (knn, linear);

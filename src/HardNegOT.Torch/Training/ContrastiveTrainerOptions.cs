@@ -1,6 +1,7 @@
 using HardNegOT.Costs;
 using HardNegOT.Torch.Alignment;
 using HardNegOT.Torch.Losses;
+using HardNegOT.Torch.Encoders;
 using HardNegOT.Torch.Negatives;
 
 namespace HardNegOT.Torch.Training;
@@ -142,8 +143,14 @@ public sealed record ContrastiveTrainerOptions
     /// <summary>Full-batch Adam steps of the linear readout.</summary>
     public int LinearEpochs { get; init; } = 100;
 
-    /// <summary>Directory of the Fashion-MNIST IDX files, or null for the Debian package's.</summary>
+    /// <summary>Directory of the dataset's files; null means the Debian package's Fashion-MNIST (CIFAR-10 and STL-10 need one).</summary>
     public string? DataDirectory { get; init; }
+
+    /// <summary>Backbone of the encoder: small-cnn, resnet18 or resnet50 (<see cref="EncoderFactory"/>).</summary>
+    public string Encoder { get; init; } = EncoderFactory.DefaultName;
+
+    /// <summary>The image set to train and evaluate on.</summary>
+    public TrainingDataset Dataset { get; init; } = TrainingDataset.FashionMnist;
 
     /// <summary>
     /// Checks every value and throws <see cref="ArgumentOutOfRangeException"/> (or <see cref="ArgumentException"/> for
@@ -194,6 +201,9 @@ public sealed record ContrastiveTrainerOptions
         Require(EvalTestSubset >= 1, nameof(EvalTestSubset), EvalTestSubset, "The evaluation needs at least 1 test image.");
         Require(KnnK >= 1, nameof(KnnK), KnnK, "k must be at least 1.");
         Require(LinearEpochs >= 1, nameof(LinearEpochs), LinearEpochs, "The linear readout needs at least 1 step.");
+        Require(Enum.IsDefined(Dataset), nameof(Dataset), Dataset, "Unknown dataset.");
+        if (!EncoderFactory.Names.Contains(Encoder))
+            throw new ArgumentException($"Unknown encoder '{Encoder}'; expected one of {string.Join(", ", EncoderFactory.Names)}.", nameof(Encoder));
         // Parses the cost name (throws ArgumentException naming it when unknown).
         _ = GroundCost.Parse(Cost, Kappa);
     }

@@ -2,12 +2,12 @@ using HardNegOT.Data;
 
 namespace HardNegOT.Torch.Training;
 
-/// <summary>One two-view batch: both views as row-major B×784 pixels and the dataset indices of the B samples.</summary>
+/// <summary>One two-view batch: both views as B images of C×H×W values (CHW) and the dataset indices of the B samples.</summary>
 /// <param name="Epoch">Zero-based epoch the batch belongs to.</param>
 /// <param name="Step">Zero-based position of the batch within its epoch.</param>
 /// <param name="Indices">Dataset indices of the samples, in batch order.</param>
-/// <param name="View1">First augmented view, B × pixels-per-image.</param>
-/// <param name="View2">Second augmented view, B × pixels-per-image.</param>
+/// <param name="View1">First augmented view, B × values-per-image.</param>
+/// <param name="View2">Second augmented view, B × values-per-image.</param>
 public sealed record TwoViewBatch(int Epoch, int Step, int[] Indices, float[] View1, float[] View2);
 
 /// <summary>
@@ -22,7 +22,7 @@ public sealed class TwoViewBatchLoader
     private readonly ImageAugmentation _augmentation;
 
     /// <summary>Creates the loader.</summary>
-    /// <param name="pixels">Images as row-major floats, count × <see cref="ImageAugmentation.PixelsPerImage"/>.</param>
+    /// <param name="pixels">Images as floats, count × <see cref="ImageAugmentation.ValuesPerImage"/> (CHW per image).</param>
     /// <param name="batchSize">Samples per batch B ≥ 2 (a two-view batch needs a negative).</param>
     /// <param name="seed">Seed of the shuffles and augmentations.</param>
     /// <param name="augmentation">The augmentation; default shift ±2 px and flip with probability ½ on 28×28.</param>
@@ -30,7 +30,7 @@ public sealed class TwoViewBatchLoader
     {
         ArgumentNullException.ThrowIfNull(pixels);
         _augmentation = augmentation ?? new ImageAugmentation();
-        int ppi = _augmentation.PixelsPerImage;
+        int ppi = _augmentation.ValuesPerImage;
         if (pixels.Length == 0 || pixels.Length % ppi != 0)
             throw new ArgumentException($"pixels hold {pixels.Length} values, not a positive multiple of {ppi}.", nameof(pixels));
         if (batchSize < 2)
@@ -96,7 +96,7 @@ public sealed class TwoViewBatchLoader
     {
         if (step < 0 || step >= BatchesPerEpoch)
             throw new ArgumentOutOfRangeException(nameof(step), step, $"An epoch has {BatchesPerEpoch} batches.");
-        int ppi = _augmentation.PixelsPerImage;
+        int ppi = _augmentation.ValuesPerImage;
         var indices = order.AsSpan(step * BatchSize, BatchSize).ToArray();
         var view1 = new float[BatchSize * ppi];
         var view2 = new float[BatchSize * ppi];

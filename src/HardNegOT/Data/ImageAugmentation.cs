@@ -1,15 +1,20 @@
 namespace HardNegOT.Data;
 
-/// <summary>The random choices of one augmented view: a translation and whether to mirror the image.</summary>
+/// <summary>The random choices of one augmented view: a translation, whether to mirror the image and, for colour images, the colour distortion.</summary>
 /// <param name="ShiftRows">Rows to move the content down (negative: up).</param>
 /// <param name="ShiftColumns">Columns to move the content right (negative: left).</param>
 /// <param name="FlipHorizontal">Whether the image is mirrored left–right before it is translated.</param>
-public readonly record struct AugmentationParameters(int ShiftRows, int ShiftColumns, bool FlipHorizontal);
+public readonly record struct AugmentationParameters(int ShiftRows, int ShiftColumns, bool FlipHorizontal)
+{
+    /// <summary>The colour jitter and greyscale choices (applied after flip and translation); the default changes nothing.</summary>
+    public ColorJitterParameters Color { get; init; }
+}
 
 /// <summary>
-/// The light augmentations that turn one grayscale image into two "views" for contrastive learning: a random
-/// horizontal flip followed by a random translation of up to <see cref="MaxShift"/> pixels in each direction, with
-/// zeros shifted in from the border (Fashion-MNIST backgrounds are 0). Images are row-major float arrays.
+/// The augmentations that turn one image into two "views" for contrastive learning: a random horizontal flip followed by
+/// a random translation of up to <see cref="MaxShift"/> pixels in each direction, with zeros shifted in from the border
+/// (Fashion-MNIST backgrounds are 0), and for RGB images optionally SimCLR's <see cref="Data.ColorJitter"/> (jitter and
+/// random greyscale). Images are float arrays, CHW: <see cref="Channels"/> planes, each row-major.
 /// </summary>
 public sealed class ImageAugmentation
 {
@@ -18,8 +23,15 @@ public sealed class ImageAugmentation
     /// <param name="columns">Pixel columns per image (28 for Fashion-MNIST).</param>
     /// <param name="maxShift">Largest translation in pixels along each axis; 0 disables translation.</param>
     /// <param name="flipProbability">Probability of a horizontal flip, in [0, 1].</param>
-    public ImageAugmentation(int rows = FashionMnist.ImageRows, int columns = FashionMnist.ImageColumns, int maxShift = 2, double flipProbability = 0.5)
+    /// <param name="channels">Channels per image: 1 (grey) or 3 (RGB).</param>
+    /// <param name="colorJitter">Colour distortion of RGB views, or null for none; needs 3 channels.</param>
+    public ImageAugmentation(int rows = FashionMnist.ImageRows, int columns = FashionMnist.ImageColumns, int maxShift = 2, double flipProbability = 0.5,
+        int channels = 1, ColorJitter? colorJitter = null)
     {
+        if (channels is not (1 or 3))
+            throw new ArgumentOutOfRangeException(nameof(channels), channels, "Images have 1 (grey) or 3 (RGB) channels.");
+        if (colorJitter is not null && channels != 3)
+            throw new ArgumentException("Colour jitter and random greyscale need RGB images (3 channels).", nameof(colorJitter));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
         ArgumentOutOfRangeException.ThrowIfNegative(maxShift);
@@ -29,7 +41,30 @@ public sealed class ImageAugmentation
         Columns = columns;
         MaxShift = maxShift;
         FlipProbability = flipProbability;
+        Channels = channels;
+        ColorJitter = colorJitter;
     }
+
+    /// <summary>
+    /// The default augmentation for images of the given shape: for grey images a flip and ±2-pixel shifts (the
+    /// Fashion-MNIST default); for RGB images a flip, shifts of up to an eighth of the side (4 px on 32×32, as CIFAR's
+    /// pad-4 random crop) and SimCLR's colour jitter and random greyscale.
+    /// </summary>
+    /// <param name="channels">1 or 3.</param>
+    /// <param name="rows">Pixel rows per image.</param>
+    /// <param name="columns">Pixel columns per image.</param>
+    public static ImageAugmentation Default(int channels, int rows, int columns) => channels == 1
+        ? new ImageAugmentation(rows, columns)
+        : new ImageAugmentation(rows, columns, maxShift: Math.Max(1, Math.Min(rows, columns) / 8), flipProbability: 0.5, channels, Data.ColorJitter.SimClr);
+
+    /// <summary>Channels per image (1 or 3).</summary>
+    public int Channels { get; }
+
+    /// <summary>The colour distortion of RGB views, or null.</summary>
+    public ColorJitter? ColorJitter { get; }
+
+    /// <summary>Values per image: <see cref="Channels"/> × <see cref="Rows"/> × <see cref="Columns"/>.</summary>
+    public int ValuesPerImage => Channels * PixelsPerImage;
 
     /// <summary>Pixel rows per image.</summary>
     public int Rows { get; }
@@ -37,7 +72,7 @@ public sealed class ImageAugmentation
     /// <summary>Pixel columns per image.</summary>
     public int Columns { get; }
 
-    /// <summary>Pixels per image.</summary>
+    /// <summary>Pixels per image and channel (rows × columns); see <see cref="ValuesPerImage"/> for the buffer length.</summary>
     public int PixelsPerImage => Rows * Columns;
 
     /// <summary>Largest translation along each axis, in pixels.</summary>
@@ -64,7 +99,10 @@ public sealed class ImageAugmentation
         return (int)(z & int.MaxValue);
     }
 
-    /// <summary>Draws one view's parameters: each shift uniform in [−MaxShift, MaxShift], a flip with probability FlipProbability.</summary>
+    /// <summary>
+    /// Draws one view's parameters: each shift uniform in [−MaxShift, MaxShift], a flip with probability FlipProbability,
+    /// then (with a colour jitter) the colour choices.
+    /// </summary>
     /// <param name="random">The source of randomness.</param>
     public AugmentationParameters Sample(Random random)
     {
@@ -72,25 +110,33 @@ public sealed class ImageAugmentation
         int dy = random.Next(-MaxShift, MaxShift + 1);
         int dx = random.Next(-MaxShift, MaxShift + 1);
         bool flip = random.NextDouble() < FlipProbability;
-        return new AugmentationParameters(dy, dx, flip);
+        // Colour draws come last, so grey images see exactly the draws they always did.
+        return new AugmentationParameters(dy, dx, flip) { Color = ColorJitter?.Sample(random) ?? default };
     }
 
-    /// <summary>Writes the augmented image: flipped if asked, then translated with zero fill.</summary>
-    /// <param name="image">The source image, <see cref="PixelsPerImage"/> values.</param>
+    /// <summary>Writes the augmented image: flipped if asked, then translated with zero fill, then colour-distorted if asked.</summary>
+    /// <param name="image">The source image, <see cref="ValuesPerImage"/> values (CHW, in [0, 1] for the colour distortion).</param>
     /// <param name="destination">Where the view goes; must not overlap <paramref name="image"/>.</param>
-    /// <param name="parameters">The flip and translation to apply.</param>
+    /// <param name="parameters">The flip, translation and colour choices to apply.</param>
     public void Apply(ReadOnlySpan<float> image, Span<float> destination, AugmentationParameters parameters)
     {
         CheckBuffers(image, destination);
         if (!parameters.FlipHorizontal)
         {
             Translate(image, destination, parameters.ShiftRows, parameters.ShiftColumns);
-            return;
+        }
+        else
+        {
+            Span<float> flipped = ValuesPerImage <= 4096 ? stackalloc float[ValuesPerImage] : new float[ValuesPerImage];
+            FlipHorizontal(image, flipped);
+            Translate(flipped, destination, parameters.ShiftRows, parameters.ShiftColumns);
         }
 
-        Span<float> flipped = PixelsPerImage <= 4096 ? stackalloc float[PixelsPerImage] : new float[PixelsPerImage];
-        FlipHorizontal(image, flipped);
-        Translate(flipped, destination, parameters.ShiftRows, parameters.ShiftColumns);
+        if (parameters.Color.Jitter || parameters.Color.Grayscale)
+        {
+            if (Channels != 3) throw new ArgumentException("Colour choices need RGB images (3 channels).", nameof(parameters));
+            Data.ColorJitter.Apply(destination, PixelsPerImage, parameters.Color);
+        }
     }
 
     /// <summary>Draws parameters from <paramref name="random"/> and writes the augmented image.</summary>
@@ -105,13 +151,14 @@ public sealed class ImageAugmentation
         return parameters;
     }
 
-    /// <summary>Mirrors the image left–right: destination[r, c] = image[r, Columns − 1 − c].</summary>
+    /// <summary>Mirrors every channel left–right: destination[ch, r, c] = image[ch, r, Columns − 1 − c].</summary>
     /// <param name="image">The source image.</param>
     /// <param name="destination">The mirrored image; must not overlap <paramref name="image"/>.</param>
     public void FlipHorizontal(ReadOnlySpan<float> image, Span<float> destination)
     {
         CheckBuffers(image, destination);
-        for (int r = 0; r < Rows; r++)
+        // The planes of a CHW image are stacked rows, so mirroring every row mirrors every channel.
+        for (int r = 0; r < Channels * Rows; r++)
         {
             var source = image.Slice(r * Columns, Columns);
             var target = destination.Slice(r * Columns, Columns);
@@ -120,8 +167,8 @@ public sealed class ImageAugmentation
     }
 
     /// <summary>
-    /// Moves the content by (<paramref name="shiftRows"/>, <paramref name="shiftColumns"/>): destination[r, c] =
-    /// image[r − shiftRows, c − shiftColumns], and 0 where that falls outside the image.
+    /// Moves the content of every channel by (<paramref name="shiftRows"/>, <paramref name="shiftColumns"/>):
+    /// destination[ch, r, c] = image[ch, r − shiftRows, c − shiftColumns], and 0 where that falls outside the image.
     /// </summary>
     /// <param name="image">The source image.</param>
     /// <param name="destination">The translated image; must not overlap <paramref name="image"/>.</param>
@@ -134,19 +181,24 @@ public sealed class ImageAugmentation
         // Only the overlap of the shifted image with the frame is copied; everything else stays 0.
         int columnStart = Math.Max(0, shiftColumns), columnEnd = Math.Min(Columns, Columns + shiftColumns);
         if (columnStart >= columnEnd) return;
-        for (int r = Math.Max(0, shiftRows); r < Math.Min(Rows, Rows + shiftRows); r++)
+        for (int ch = 0; ch < Channels; ch++)
         {
-            var source = image.Slice((r - shiftRows) * Columns + columnStart - shiftColumns, columnEnd - columnStart);
-            source.CopyTo(destination.Slice(r * Columns + columnStart, columnEnd - columnStart));
+            var sourcePlane = image.Slice(ch * PixelsPerImage, PixelsPerImage);
+            var targetPlane = destination.Slice(ch * PixelsPerImage, PixelsPerImage);
+            for (int r = Math.Max(0, shiftRows); r < Math.Min(Rows, Rows + shiftRows); r++)
+            {
+                var source = sourcePlane.Slice((r - shiftRows) * Columns + columnStart - shiftColumns, columnEnd - columnStart);
+                source.CopyTo(targetPlane.Slice(r * Columns + columnStart, columnEnd - columnStart));
+            }
         }
     }
 
     private void CheckBuffers(ReadOnlySpan<float> image, Span<float> destination)
     {
-        if (image.Length != PixelsPerImage)
-            throw new ArgumentException($"image has {image.Length} pixels, expected {Rows}×{Columns} = {PixelsPerImage}.", nameof(image));
-        if (destination.Length != PixelsPerImage)
-            throw new ArgumentException($"destination has {destination.Length} pixels, expected {PixelsPerImage}.", nameof(destination));
+        if (image.Length != ValuesPerImage)
+            throw new ArgumentException($"image has {image.Length} values, expected {Channels}×{Rows}×{Columns} = {ValuesPerImage}.", nameof(image));
+        if (destination.Length != ValuesPerImage)
+            throw new ArgumentException($"destination has {destination.Length} values, expected {ValuesPerImage}.", nameof(destination));
         if (image.Overlaps(destination))
             throw new ArgumentException("destination must not overlap the source image.", nameof(destination));
     }
