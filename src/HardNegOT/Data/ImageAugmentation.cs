@@ -8,6 +8,9 @@ public readonly record struct AugmentationParameters(int ShiftRows, int ShiftCol
 {
     /// <summary>The colour jitter and greyscale choices (applied after flip and translation); the default changes nothing.</summary>
     public ColorJitterParameters Color { get; init; }
+
+    /// <summary>The random resized crop, applied first; null for none.</summary>
+    public CropBox? Crop { get; init; }
 }
 
 /// <summary>
@@ -25,9 +28,11 @@ public sealed class ImageAugmentation
     /// <param name="flipProbability">Probability of a horizontal flip, in [0, 1].</param>
     /// <param name="channels">Channels per image: 1 (grey) or 3 (RGB).</param>
     /// <param name="colorJitter">Colour distortion of RGB views, or null for none; needs 3 channels.</param>
+    /// <param name="crop">Random resized crop applied before everything else, or null for none.</param>
     public ImageAugmentation(int rows = FashionMnist.ImageRows, int columns = FashionMnist.ImageColumns, int maxShift = 2, double flipProbability = 0.5,
-        int channels = 1, ColorJitter? colorJitter = null)
+        int channels = 1, ColorJitter? colorJitter = null, RandomResizedCrop? crop = null)
     {
+        Crop = crop;
         if (channels is not (1 or 3))
             throw new ArgumentOutOfRangeException(nameof(channels), channels, "Images have 1 (grey) or 3 (RGB) channels.");
         if (colorJitter is not null && channels != 3)
@@ -55,7 +60,10 @@ public sealed class ImageAugmentation
     /// <param name="columns">Pixel columns per image.</param>
     public static ImageAugmentation Default(int channels, int rows, int columns) => channels == 1
         ? new ImageAugmentation(rows, columns)
-        : new ImageAugmentation(rows, columns, maxShift: Math.Max(1, Math.Min(rows, columns) / 8), flipProbability: 0.5, channels, Data.ColorJitter.SimClr);
+        : new ImageAugmentation(rows, columns, maxShift: 0, flipProbability: 0.5, channels, Data.ColorJitter.SimClr, new RandomResizedCrop(minScale: 0.2));
+
+    /// <summary>The random resized crop, or null.</summary>
+    public RandomResizedCrop? Crop { get; }
 
     /// <summary>Channels per image (1 or 3).</summary>
     public int Channels { get; }
@@ -110,17 +118,25 @@ public sealed class ImageAugmentation
         int dy = random.Next(-MaxShift, MaxShift + 1);
         int dx = random.Next(-MaxShift, MaxShift + 1);
         bool flip = random.NextDouble() < FlipProbability;
-        // Colour draws come last, so grey images see exactly the draws they always did.
-        return new AugmentationParameters(dy, dx, flip) { Color = ColorJitter?.Sample(random) ?? default };
+        // Colour, then crop draws come last, so views without them see exactly the draws they always did.
+        var color = ColorJitter?.Sample(random) ?? default;
+        return new AugmentationParameters(dy, dx, flip) { Color = color, Crop = Crop?.Sample(random, Rows, Columns) };
     }
 
-    /// <summary>Writes the augmented image: flipped if asked, then translated with zero fill, then colour-distorted if asked.</summary>
+    /// <summary>Writes the augmented image: cropped and resized, flipped, translated with zero fill, then colour-distorted, each if asked.</summary>
     /// <param name="image">The source image, <see cref="ValuesPerImage"/> values (CHW, in [0, 1] for the colour distortion).</param>
     /// <param name="destination">Where the view goes; must not overlap <paramref name="image"/>.</param>
     /// <param name="parameters">The flip, translation and colour choices to apply.</param>
     public void Apply(ReadOnlySpan<float> image, Span<float> destination, AugmentationParameters parameters)
     {
         CheckBuffers(image, destination);
+        if (parameters.Crop is { } box)
+        {
+            var cropped = new float[ValuesPerImage];
+            RandomResizedCrop.Resample(image, cropped, Channels, Rows, Columns, box);
+            Apply(cropped, destination, parameters with { Crop = null });
+            return;
+        }
         if (!parameters.FlipHorizontal)
         {
             Translate(image, destination, parameters.ShiftRows, parameters.ShiftColumns);

@@ -185,7 +185,8 @@ public sealed class ColorAugmentationTests
     public void Colour_views_are_reproducible_per_seed_and_differ_between_samples()
     {
         var augmentation = ImageAugmentation.Default(3, 32, 32);
-        Assert.Equal((3, 4, 3072), (augmentation.Channels, augmentation.MaxShift, augmentation.ValuesPerImage));
+        Assert.Equal((3, 0, 3072), (augmentation.Channels, augmentation.MaxShift, augmentation.ValuesPerImage));
+        Assert.NotNull(augmentation.Crop);
         Assert.Same(ColorJitter.SimClr, augmentation.ColorJitter);
         var image = RandomImage(9, plane: 1024);
         float[] View(int sample, int view)
