@@ -28,7 +28,7 @@ public sealed class TwoTowerModel : nn.Module<Tensor, Tensor, Tensor, (Tensor Im
         imageBackbone = new SmallCnn(options.ImageFeatureDimension);
         imageHead = new ProjectionHead(options.ImageFeatureDimension, options.ImageHiddenDimension, options.EmbeddingDimension);
         textEncoder = new TextEncoder(options.Text with { OutputDimension = options.EmbeddingDimension });
-        logInverseTemperature = new Parameter(torch.tensor(-Math.Log(options.InitialTemperature)), requires_grad: options.LearnTemperature);
+        logInverseTemperature = new Parameter(torch.tensor((float)-Math.Log(options.InitialTemperature)), requires_grad: options.LearnTemperature);
         RegisterComponents();
     }
 
