@@ -20,6 +20,7 @@ public static class ClipLoss
     {
         if (!(temperature > 0) || !double.IsFinite(temperature))
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a positive finite number.");
+        ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
         using var inverse = torch.tensor(1.0 / temperature, dtype: images.dtype, device: images.device);
         return Symmetric(images, texts, inverse, extra).MoveToOuterDisposeScope();

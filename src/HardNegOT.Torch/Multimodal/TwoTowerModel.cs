@@ -24,15 +24,16 @@ public sealed class TwoTowerModel : nn.Module<Tensor, Tensor, Tensor, (Tensor Im
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        Options = options;
+        // The text tower's output width is the shared dimension; recorded so saved options say what was built.
+        Options = options with { Text = options.Text with { OutputDimension = options.EmbeddingDimension } };
         imageBackbone = new SmallCnn(options.ImageFeatureDimension);
         imageHead = new ProjectionHead(options.ImageFeatureDimension, options.ImageHiddenDimension, options.EmbeddingDimension);
-        textEncoder = new TextEncoder(options.Text with { OutputDimension = options.EmbeddingDimension });
+        textEncoder = new TextEncoder(Options.Text);
         logInverseTemperature = new Parameter(torch.tensor((float)-Math.Log(options.InitialTemperature)), requires_grad: options.LearnTemperature);
         RegisterComponents();
     }
 
-    /// <summary>The model's shape and temperature settings.</summary>
+    /// <summary>The model's shape and temperature settings (the text output width set to the embedding dimension).</summary>
     public TwoTowerOptions Options { get; }
 
     /// <summary>The image backbone.</summary>
