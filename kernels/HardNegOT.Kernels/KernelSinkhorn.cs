@@ -154,8 +154,10 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
     /// </summary>
     public int MaterializedMaxCount => Accelerator.AcceleratorType == AcceleratorType.CPU ? CpuMaterializedMaxCount : 0;
 
-    // Measured crossover on ILGPU's CPU accelerator (docs/benchmarks); see MaterializedMaxCount.
-    private const int CpuMaterializedMaxCount = 0;
+    // On ILGPU's CPU accelerator the materialised path won at every measured N ≥ 32 (2–5× at d = 128,
+    // docs/benchmarks/kernel-path.md): it reads one float where the fused path recomputes a d-term dot product. The
+    // cap keeps the cached cost at 16 MiB.
+    private const int CpuMaterializedMaxCount = 2048;
 
     /// <summary>Total bytes of the device buffers the last <see cref="Solve"/>, <see cref="HalfStep(PointCloudGeometry, double, ReadOnlySpan{double}, ReadOnlySpan{double})"/> or
     /// <see cref="ConditionalRows"/> call allocated (all freed before it returned).</summary>
