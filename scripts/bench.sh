@@ -22,4 +22,6 @@ filter='*SinkhornBenchmarks*'
 [ $quick -eq 1 ] || filter='*'
 "$bench" --filter "$filter" --artifacts "$results/bdn" --join
 /usr/bin/python3 bench/peers/sinkhorn_peers.py "${workloads[@]}" > "$results/peers.jsonl"
+dotnet build bench/TorchSharpPeer -c Release -v q -nologo >/dev/null
+bench/TorchSharpPeer/bin/Release/net10.0/HardNegOT.Bench.TorchSharpPeer "${workloads[@]}" >> "$results/peers.jsonl"
 "$bench" report "$results" docs/benchmarks "$command_line"

@@ -41,9 +41,9 @@ public static class BenchReport
         md.AppendLine("stopping at L1 marginal error 1e-4 (POT: L2 stopThr = 1e-4/√N, which implies it). Times include building the cost from the embeddings; ");
         md.AppendLine("ours are BenchmarkDotNet means, peers the best of 3 in the same run. Ratio = peer time / our default time (Anderson-accelerated symmetric update, the measured winner); > 1 means we are faster.");
         md.AppendLine();
-        md.AppendLine("| workload | ε | ours symmetric (s) | iters | ours alternating (s) | iters | ours Anderson, default (s) | iters | POT sinkhorn (s) | iters | L1 err | × | POT sinkhorn_log (s) | × | PyTorch log (s) | × | exp floor per pass (ms) | ours per pass (ms) |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        var ratioRows = new List<(string Label, double Pot, double PotLog, double Torch)>();
+        md.AppendLine("| workload | ε | ours symmetric (s) | iters | ours alternating (s) | iters | ours Anderson, default (s) | iters | POT sinkhorn (s) | iters | L1 err | × | POT sinkhorn_log (s) | × | PyTorch log (s) | × | TorchSharp log (s) | × | exp floor per pass (ms) | ours per pass (ms) |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        var ratioRows = new List<(string Label, double Pot, double PotLog, double Torch, double TorchSharp)>();
         foreach (var group in timings.Where(t => t.Method.StartsWith("Cpu")).GroupBy(t => (t.Workload, t.Epsilon)).OrderBy(g => g.Key.Workload).ThenBy(g => g.Key.Epsilon))
         {
             var symmetric = group.FirstOrDefault(t => t.Method == "CpuSymmetric");
@@ -56,6 +56,7 @@ public static class BenchReport
             var pot = P("pot-sinkhorn");
             var potLog = P("pot-sinkhorn_log");
             var torch = P("torch-log");
+            var torchSharp = P("torchsharp-log");
             double ours = anderson?.Seconds ?? double.NaN;
             int count = anderson?.Count ?? 0;
             var expFloor = floor.FirstOrDefault(f => f.Method == "ExpPass" && f.Count == count);
@@ -64,10 +65,10 @@ public static class BenchReport
             {
                 $"| {group.Key.Workload}", F(group.Key.Epsilon), S(ours), It(symSolve), S(alternating?.Seconds), It(altSolve), S(anderson?.Seconds), It(andSolve),
                 S(pot?.Seconds), PeerIt(pot), E(pot?.L1Error), R(pot?.Seconds, ours), S(potLog?.Seconds), R(potLog?.Seconds, ours),
-                S(torch?.Seconds), R(torch?.Seconds, ours), expFloor is null ? "–" : F(expFloor.Seconds * 1e3), F(perPass) + " |",
+                S(torch?.Seconds), R(torch?.Seconds, ours), S(torchSharp?.Seconds), R(torchSharp?.Seconds, ours), expFloor is null ? "–" : F(expFloor.Seconds * 1e3), F(perPass) + " |",
             }));
             ratioRows.Add(($"{ShortName(group.Key.Workload)} ε={F(group.Key.Epsilon)}", Ratio(pot?.Seconds, ours), Ratio(potLog?.Seconds, ours),
-                Ratio(torch?.Seconds, ours)));
+                Ratio(torch?.Seconds, ours), Ratio(torchSharp?.Seconds, ours)));
         }
         md.AppendLine();
         md.AppendLine("Iterations: ours count one half-step per symmetric iteration and two per alternating one; a `*` marks a solve that hit the cap (1000) without reaching 1e-4. ");
@@ -91,10 +92,10 @@ public static class BenchReport
         return 0;
     }
 
-    private static void PlotRatios(List<(string Label, double Pot, double PotLog, double Torch)> rows, string path)
+    private static void PlotRatios(List<(string Label, double Pot, double PotLog, double Torch, double TorchSharp)> rows, string path)
     {
         var plot = new ScottPlot.Plot();
-        var series = new[] { ("POT sinkhorn", rows.Select(r => r.Pot)), ("POT sinkhorn_log", rows.Select(r => r.PotLog)), ("PyTorch log", rows.Select(r => r.Torch)) };
+        var series = new[] { ("POT sinkhorn", rows.Select(r => r.Pot)), ("POT sinkhorn_log", rows.Select(r => r.PotLog)), ("PyTorch log", rows.Select(r => r.Torch)), ("TorchSharp log", rows.Select(r => r.TorchSharp)) };
         var bars = new List<ScottPlot.Bar>();
         for (int s = 0; s < series.Length; s++)
         {
@@ -135,7 +136,7 @@ public static class BenchReport
         Series("ours symmetric", timings.Where(t => t.Method == "CpuSymmetric").Select(t => (t.Count, t.Seconds)));
         Series("ours alternating", timings.Where(t => t.Method == "CpuAlternating").Select(t => (t.Count, t.Seconds)));
         Series("ours Anderson", timings.Where(t => t.Method == "CpuAnderson").Select(t => (t.Count, t.Seconds)));
-        foreach (var name in new[] { "pot-sinkhorn", "pot-sinkhorn_log", "torch-log" })
+        foreach (var name in new[] { "pot-sinkhorn", "pot-sinkhorn_log", "torch-log", "torchsharp-log" })
             Series(name, peers.Where(p => p.Name == name).Select(p => (p.Count, p.Seconds)));
         plot.ShowLegend();
         plot.Title("Time to tolerance, mean over workloads and ε");
