@@ -120,8 +120,8 @@ public static class FusedSinkhornKernels
         bool active = r < n;
         int positive = active ? positiveOf[r] : -1;
         int rowOffset = r * d;
-        float max = float.NegativeInfinity, sum = 0f;
-        float maxW = float.NegativeInfinity, sumW = 0f;
+        var normaliser = OnlineLogSumExp.Empty;
+        var weighted = OnlineLogSumExp.Empty;
         for (int start = 0; start < n; start += tileCount)
         {
             int count = IntrinsicMath.Min(tileCount, n - start);
@@ -145,31 +145,14 @@ public static class FusedSinkhornKernels
                     if (!(v > float.NegativeInfinity))
                         continue;
                     // The similarity is clamped as the cost's is, so both sums see the same s.
-                    float w = v + IntrinsicMath.Clamp(dot, -1f, 1f) * inverseTemperature;
-                    if (v > max)
-                    {
-                        sum = sum * MathF.Exp(max - v) + 1f;
-                        max = v;
-                    }
-                    else
-                    {
-                        sum += MathF.Exp(v - max);
-                    }
-                    if (w > maxW)
-                    {
-                        sumW = sumW * MathF.Exp(maxW - w) + 1f;
-                        maxW = w;
-                    }
-                    else
-                    {
-                        sumW += MathF.Exp(w - maxW);
-                    }
+                    normaliser.Add(v);
+                    weighted.Add(v + IntrinsicMath.Clamp(dot, -1f, 1f) * inverseTemperature);
                 }
             }
             Group.Barrier();
         }
         if (active)
-            output[r] = max > float.NegativeInfinity ? MathF.Exp(maxW + MathF.Log(sumW) - max - MathF.Log(sum)) : 0f;
+            output[r] = normaliser.IsEmpty ? 0f : MathF.Exp(weighted.Value - normaliser.Value);
     }
 
     /// <summary>
@@ -269,8 +252,7 @@ public static class FusedSinkhornKernels
         var tile = SharedMemory.GetDynamic<float>();
         int positive = active ? positiveOf[r] : -1;
         int rowOffset = r * d;
-        float max = float.NegativeInfinity;
-        float sum = 0f;
+        var lse = OnlineLogSumExp.Empty;
         for (int start = 0; start < n; start += tileCount)
         {
             int count = IntrinsicMath.Min(tileCount, n - start);
@@ -292,25 +274,45 @@ public static class FusedSinkhornKernels
                     for (int c = 0; c < d; c++)
                         dot += points[rowOffset + c] * tile[t * d + c];
                     float v = (potential[k] - Cost(dot, costKind, costParameter)) / epsilon + logMarginal[k];
-                    // −∞ terms (zero mass) add nothing, and exp(−∞ − (−∞)) would be NaN.
-                    if (!(v > float.NegativeInfinity))
-                        continue;
-                    if (v > max)
-                    {
-                        // Online LSE: rescale the running sum to the new maximum.
-                        sum = sum * MathF.Exp(max - v) + 1f;
-                        max = v;
-                    }
-                    else
-                    {
-                        sum += MathF.Exp(v - max);
-                    }
+                    lse.Add(v);
                 }
             }
             // Nobody may overwrite the tile while another thread still reads it.
             Group.Barrier();
         }
-        return max > float.NegativeInfinity ? max + MathF.Log(sum) : float.NegativeInfinity;
+        return lse.Value;
+    }
+
+    /// <summary>
+    /// A streaming log-sum-exp: the running maximum and the sum of exp(term − maximum), rescaled when the maximum grows.
+    /// −∞ terms (zero mass) are skipped, since exp(−∞ − (−∞)) would be NaN.
+    /// </summary>
+    internal struct OnlineLogSumExp
+    {
+        public float Max;
+        public float Sum;
+
+        public static OnlineLogSumExp Empty => new() { Max = float.NegativeInfinity, Sum = 0f };
+
+        public readonly bool IsEmpty => !(Max > float.NegativeInfinity);
+
+        /// <summary>LSE of the terms so far; −∞ when there were none.</summary>
+        public readonly float Value => IsEmpty ? float.NegativeInfinity : Max + MathF.Log(Sum);
+
+        public void Add(float term)
+        {
+            if (!(term > float.NegativeInfinity))
+                return;
+            if (term > Max)
+            {
+                Sum = Sum * MathF.Exp(Max - term) + 1f;
+                Max = term;
+            }
+            else
+            {
+                Sum += MathF.Exp(term - Max);
+            }
+        }
     }
 
     /// <summary>Whether the pair (r, k) is masked: k is r itself, r's positive, or has r as its positive.</summary>

@@ -55,23 +55,9 @@ public static class MaterializedSinkhornKernels
         Index1D r, ArrayView<float> costTransposed, ArrayView<float> potential, ArrayView<float> logMarginal,
         ArrayView<float> output, int n, float epsilon)
     {
-        float max = float.NegativeInfinity;
-        float sum = 0f;
+        var lse = FusedSinkhornKernels.OnlineLogSumExp.Empty;
         for (int k = 0; k < n; k++)
-        {
-            float v = (potential[k] - costTransposed[k * n + r]) / epsilon + logMarginal[k];
-            if (!(v > float.NegativeInfinity))
-                continue;
-            if (v > max)
-            {
-                sum = sum * MathF.Exp(max - v) + 1f;
-                max = v;
-            }
-            else
-            {
-                sum += MathF.Exp(v - max);
-            }
-        }
-        output[r] = max > float.NegativeInfinity ? -epsilon * (max + MathF.Log(sum)) : float.PositiveInfinity;
+            lse.Add((potential[k] - costTransposed[k * n + r]) / epsilon + logMarginal[k]);
+        output[r] = lse.IsEmpty ? float.PositiveInfinity : -epsilon * lse.Value;
     }
 }
