@@ -478,6 +478,9 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
         DeviceBuffers buffers, MemoryBuffer1D<float, Stride1D.Dense> points, int n, int d, GroundCost groundCost, BatchLayout layout)
     {
         var (kind, parameter) = EncodeCost(groundCost);
+        // The kernels skip k = r unconditionally; a layout that transports i to itself would be solved wrongly.
+        if (!layout.MasksSelf)
+            throw new NotSupportedException($"The fused kernels always mask i = j; the '{layout.Name}' layout needs the reference or cpu solver.");
         long sharedBytes = Math.Min(SharedBudgetBytes, Accelerator.MaxSharedMemoryPerGroup);
         int requested = TileRows == 0 ? MaxTileCount : TileRows;
         int tileCount = (int)Math.Min(Math.Min(requested, n), sharedBytes / (sizeof(float) * (long)d));

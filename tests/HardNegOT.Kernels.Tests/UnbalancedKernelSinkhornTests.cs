@@ -99,6 +99,16 @@ public sealed class UnbalancedKernelSinkhornTests(CpuAcceleratorFixture fixture)
     }
 
     [Fact]
+    public void Layouts_that_keep_the_diagonal_are_refused()
+    {
+        // The kernels skip k = r unconditionally (the Sinkhorn divergence's unmasked self terms need the CPU solvers).
+        var batch = new SphereBatch(SphereKind.Random, 8, 3, 1);
+        var problem = new EntropicProblem(new PointCloudGeometry(batch.Data, 8, 3, new SquaredEuclideanCost(), BatchLayout.Unmasked(8)), 0.5);
+        var error = Assert.Throws<NotSupportedException>(() => _solver.Solve(problem));
+        Assert.Contains("unmasked", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Scale_kernel_matches_a_host_multiply()
     {
         var accelerator = fixture.Session.Accelerator;
