@@ -25,7 +25,8 @@ public sealed record SinkhornDivergenceResult(double Divergence, double Cross, d
 /// Each OT_ε runs through an <see cref="ISinkhornSolver"/> on an <see cref="BatchLayout.Unmasked"/> geometry (the
 /// definition keeps every pair, i = j included). The self terms are symmetric problems (a = b), so the solvers'
 /// default Anderson-accelerated symmetric update applies; the cross term runs on the concatenated cloud [x; y]
-/// with marginals [a; 0] and [0; b] (its cross block holds every pair (x_i, y_j)) with the alternating update.
+/// with marginals [a; 0] and [0; b] (its cross block holds every pair (x_i, y_j)), and an Auto update there
+/// becomes <see cref="SinkhornUpdate.OverRelaxedAdaptive"/> (plain alternating crawls when β is close to α).
 /// The fused device kernels always mask i = j and refuse these layouts; the reference and cpu solvers take them.
 /// </para>
 /// <para>
@@ -74,8 +75,11 @@ public static class SinkhornDivergence
             solver = new ReferenceSinkhorn();
             options ??= DefaultOptions;
         }
+        // The cross term has a ≠ b, where Auto means plain alternating; the adaptive over-relaxed update is never
+        // much slower and escapes the crawl on near-permutation plans (α against a re-weighted copy of itself).
+        var crossOptions = options is { Update: SinkhornUpdate.Auto } ? options with { Update = SinkhornUpdate.OverRelaxedAdaptive } : options;
 
-        var cross = CrossCost(x, n, weightsA, y, m, weightsB, dimension, cost, epsilon, solver, options);
+        var cross = CrossCost(x, n, weightsA, y, m, weightsB, dimension, cost, epsilon, solver, crossOptions);
         var selfA = SelfCost(x, n, weightsA, dimension, cost, epsilon, solver, options);
         var selfB = SelfCost(y, m, weightsB, dimension, cost, epsilon, solver, options);
         return new SinkhornDivergenceResult(

@@ -27,7 +27,8 @@ public static class CloudPairs
         from n in Gen.Choose(1, 40)
         from m in Gen.Choose(1, 40)
         from seed in Gen.Choose(0, int.MaxValue / 2)
-        from eps in Gen.Elements(0.25, 0.5, 1.0, 2.0)
+        // Properties that assume convergence use ε ≥ 0.5 (TestProblems.Epsilons); smaller ε is covered by the translation facts.
+        from eps in Gen.Elements(0.5, 1.0, 2.0)
         from cosine in Gen.Elements(false, true)
         select new CloudPair(new SphereBatch(kindX, n, dimension, seed), new SphereBatch(kindY, m, dimension, seed + 1), eps, cosine));
 }
