@@ -74,6 +74,21 @@ public static class BenchReport
         md.AppendLine("Iterations: ours count one half-step per symmetric iteration and two per alternating one; a `*` marks a solve that hit the cap (1000) without reaching 1e-4. ");
         md.AppendLine("Per pass: our time to tolerance divided by half-steps (the one-off log-kernel build included), beside the measured time of N² exponentials on this machine.");
         md.AppendLine();
+        var unbalanced = timings.Where(t => t.Method == "CpuUnbalancedAnderson").OrderBy(t => t.Workload).ThenBy(t => t.Epsilon).ToList();
+        if (unbalanced.Count > 0)
+        {
+            md.AppendLine($"Unbalanced row: the same batches with KL-relaxed marginals (ρ_a = ρ_b = {F(SinkhornBenchmarks.Rho)}, default Anderson update), stopping at a dual change of 1e-4.");
+            md.AppendLine();
+            md.AppendLine("| workload | ε | ours unbalanced (s) | iters | ours balanced Anderson (s) |");
+            md.AppendLine("|---|---|---|---|---|");
+            foreach (var t in unbalanced)
+            {
+                var solve = solves.LastOrDefault(s => s.Solver == "cpu-unbalanced-anderson" && s.Workload == t.Workload && s.Epsilon == t.Epsilon);
+                var balanced = timings.FirstOrDefault(b => b.Method == "CpuAnderson" && b.Workload == t.Workload && b.Epsilon == t.Epsilon);
+                md.AppendLine($"| {t.Workload} | {F(t.Epsilon)} | {S(t.Seconds)} | {It(solve)} | {S(balanced?.Seconds)} |");
+            }
+            md.AppendLine();
+        }
         if (floor.Count > 0)
         {
             md.AppendLine("| floor | N | time (ms) |");

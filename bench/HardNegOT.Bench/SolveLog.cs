@@ -23,6 +23,8 @@ public static class SolveLog
             epsilon,
             iterations = coupling.Iterations,
             marginalError = coupling.MarginalError,
+            // What the solve stopped on: the marginal error when balanced, the dual change when unbalanced.
+            convergenceError = coupling.ConvergenceError,
             converged = coupling.Converged,
         });
         File.AppendAllText(FilePath, line + Environment.NewLine);

@@ -204,7 +204,8 @@ public static class FusedSinkhornKernels
     /// <remarks>Launch exactly one group whose size is a power of two, with that many floats of dynamic shared memory.</remarks>
     /// <param name="a">Row marginal a, N floats.</param>
     /// <param name="f">Current row potential, N floats.</param>
-    /// <param name="next">T_b(g) (or T(f) in the symmetric scheme), N floats.</param>
+    /// <param name="next">T_b(g) (or T(f) in the symmetric scheme), N floats; for an unbalanced problem the τ_a-scaled
+    /// update, which makes the sum the dual change the solve stops on.</param>
     /// <param name="error">Output, one float.</param>
     /// <param name="n">Number of rows N.</param>
     /// <param name="epsilon">Entropic regularisation ε &gt; 0.</param>
@@ -239,6 +240,18 @@ public static class FusedSinkhornKernels
     [KernelEntryPoint]
     public static void Relax(Index1D i, ArrayView<float> f, ArrayView<float> next, float omega) =>
         f[i] += omega * (next[i] - f[i]);
+
+    /// <summary>
+    /// The unbalanced damping of a half-step's output, <c>x[i] ← τ·x[i]</c> with τ = ρ/(ρ + ε), one thread per row:
+    /// f ← τ_a·T_b(g) is the exact block update of the KL-relaxed problem. A separate O(N) launch keeps the tiled
+    /// half-step's signature (and its primary-context twin) unchanged; its cost is noise next to the O(N²·d) half-step.
+    /// </summary>
+    /// <param name="i">The row, in [0, N).</param>
+    /// <param name="x">Half-step output, scaled in place, N floats.</param>
+    /// <param name="factor">τ in (0, 1].</param>
+    [KernelEntryPoint]
+    public static void Scale(Index1D i, ArrayView<float> x, float factor) =>
+        x[i] *= factor;
 
     /// <summary>
     /// LSE over the unmasked k of (potential[k] − C_rk)/ε + logMarginal[k] for row r, streaming tiles of

@@ -14,6 +14,8 @@ namespace HardNegOT.Kernels;
 /// the cost is recomputed from the embeddings every half-step, so device memory is O(N·d + N) and no N×N
 /// buffer is ever allocated. Float32 throughout; the iteration and stopping rule are those of the CPU
 /// solvers (alternating g ← T_a(f), f ← T_b(g), or the relaxed symmetric f ← f + ω(T(f) − f)).
+/// Unbalanced problems scale each half-step by τ = ρ/(ρ + ε) in a tiny O(N) kernel
+/// (<see cref="FusedSinkhornKernels.Scale"/>) and stop on the dual change, as the CPU solvers do.
 /// </summary>
 /// <remarks>
 /// The whole iteration stays on the device; the host reads one float (the row-marginal error) every
@@ -43,6 +45,7 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         int, float> _rowMarginalError;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> _relax;
+    private readonly Action<Index1D, ArrayView<float>, float> _scale;
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, int, int, int, float, int, float, float>? _weightedNegativeSums;
 
@@ -97,6 +100,7 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             ArrayView<float>, int, float>(FusedSinkhornKernels.RowMarginalError);
         _relax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(
             FusedSinkhornKernels.Relax);
+        _scale = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(FusedSinkhornKernels.Scale);
     }
 
     private KernelSinkhorn(KernelAccelerator session, bool owned)
@@ -184,6 +188,8 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
         bool symmetric = update == SinkhornUpdate.Symmetric;
         float eps = (float)problem.Epsilon;
         float omega = (float)options.Relaxation;
+        // τ = 1 (balanced) skips the scaling launches, so balanced solves run exactly as before.
+        float tauA = (float)problem.TauA, tauB = (float)problem.TauB;
 
         using var buffers = new DeviceBuffers(Accelerator);
         var geometry = UploadGeometry(buffers, problem.Geometry);
@@ -204,11 +210,14 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             if (symmetric)
             {
                 LaunchHalfStep(geometry, cost, f, logA, next, eps);
+                ScaleIfRelaxed(next, n, tauA);
             }
             else
             {
                 LaunchHalfStep(geometry, cost, f, logA, g!, eps);
+                ScaleIfRelaxed(g!, n, tauB);
                 LaunchHalfStep(geometry, cost, g!, logB, next, eps);
+                ScaleIfRelaxed(next, n, tauA);
             }
 
             if (iteration % CheckEvery == 0 || iteration == options.MaxIterations)
@@ -225,7 +234,11 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
                 {
                     var fHost = ToDouble(f.GetAsArray1D());
                     var gHost = symmetric ? (double[])fHost.Clone() : ToDouble(g!.GetAsArray1D());
-                    return new Coupling(problem, fHost, gHost, iteration, marginalError, converged, Name);
+                    if (problem.IsBalanced)
+                        return new Coupling(problem, fHost, gHost, iteration, marginalError, converged, Name);
+                    // The device error is the dual change; the true row error needs T_b(g) = next/τ_a, here in double.
+                    double rowError = RelaxedRowError(problem, fHost, next.GetAsArray1D(), tauA);
+                    return new Coupling(problem, fHost, gHost, iteration, rowError, converged, Name, convergenceError: marginalError);
                 }
             }
 
@@ -474,6 +487,21 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
             n, geometry.D, geometry.TileCount, eps, geometry.CostKind, geometry.CostParameter);
     }
 
+    private void ScaleIfRelaxed(MemoryBuffer1D<float, Stride1D.Dense> x, int n, float tau)
+    {
+        if (tau != 1f) _scale(n, x.View, tau);
+    }
+
+    // Row i of P(f, g) sums to a_i·exp((f_i − T_b(g)_i)/ε) and the device holds next = τ_a·T_b(g).
+    private static double RelaxedRowError(EntropicProblem problem, double[] f, float[] next, float tauA)
+    {
+        double eps = problem.Epsilon, error = 0;
+        var a = problem.A;
+        for (int i = 0; i < f.Length; i++)
+            if (a[i] > 0) error += a[i] * Math.Abs(Math.Exp((f[i] - next[i] / (double)tauA) / eps) - 1.0);
+        return error;
+    }
+
     private static int ValidateEmbeddings(ReadOnlySpan<float> embeddings, int d, BatchLayout layout)
     {
         ArgumentNullException.ThrowIfNull(layout);
@@ -512,6 +540,9 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
         DeviceBuffers buffers, MemoryBuffer1D<float, Stride1D.Dense> points, int n, int d, GroundCost groundCost, BatchLayout layout)
     {
         var (kind, parameter) = EncodeCost(groundCost);
+        // The kernels skip k = r unconditionally; a layout that transports i to itself would be solved wrongly.
+        if (!layout.MasksSelf)
+            throw new NotSupportedException($"The fused kernels always mask i = j; the '{layout.Name}' layout needs the reference or cpu solver.");
         long sharedBytes = Math.Min(SharedBudgetBytes, Accelerator.MaxSharedMemoryPerGroup);
         int requested = TileRows == 0 ? MaxTileCount : TileRows;
         int tileCount = (int)Math.Min(Math.Min(requested, n), sharedBytes / (sizeof(float) * (long)d));

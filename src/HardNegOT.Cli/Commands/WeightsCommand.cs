@@ -12,6 +12,7 @@ namespace HardNegOT.Cli.Commands;
 /// <summary>
 /// <c>hardnegot weights</c>: solves the masked entropic OT problem of a batch with itself and writes the coupling P*
 /// (or the conditional negative weights P*(x⁻|x)) as a float64 N×N .npy, with diagnostics on stdout and optionally JSON.
+/// <c>--rho</c> (or <c>--rho-a</c>/<c>--rho-b</c>) relaxes the marginals to KL penalties: the unbalanced problem.
 /// </summary>
 internal static class WeightsCommand
 {
@@ -20,7 +21,8 @@ internal static class WeightsCommand
     /// <summary>The parsed options of one run.</summary>
     internal sealed record Arguments(
         string Embeddings, string Layout, string Cost, double? Kappa, double Epsilon, double? Tolerance, int MaxIterations,
-        string Solver, string Out, bool Conditional, string? Json, string? Labels, string? Device = null);
+        string Solver, string Out, bool Conditional, string? Json, string? Labels, string? Device = null,
+        double? Rho = null, double? RhoA = null, double? RhoB = null);
 
     public static Command Create()
     {
@@ -45,8 +47,14 @@ internal static class WeightsCommand
         var epsilon = new Option<double>("--epsilon") { Description = "Entropic regularisation ε > 0 (smaller: harder negatives).", Required = true };
         var tolerance = new Option<double?>("--tolerance")
         {
-            Description = $"Stop when the L1 row-marginal error falls below this (default {SinkhornOptions.ReferenceTolerance:G} for reference, {SinkhornOptions.FastTolerance:G} for cpu and kernel).",
+            Description = $"Stop when the L1 row-marginal error (with --rho: the dual change between iterations) falls below this (default {SinkhornOptions.ReferenceTolerance:G} for reference, {SinkhornOptions.FastTolerance:G} for cpu and kernel).",
         };
+        var rho = new Option<double?>("--rho")
+        {
+            Description = "Unbalanced OT: replace both marginal constraints by ρ·KL penalties of strength ρ > 0 (smaller: more mass may be created or destroyed; Infinity: hard).",
+        };
+        var rhoA = new Option<double?>("--rho-a") { Description = "Unbalanced OT: strength ρ_a > 0 of the row-marginal penalty only (the other side stays hard unless --rho-b)." };
+        var rhoB = new Option<double?>("--rho-b") { Description = "Unbalanced OT: strength ρ_b > 0 of the column-marginal penalty only (the other side stays hard unless --rho-a)." };
         var maxIterations = new Option<int>("--max-iterations")
         {
             Description = "Iteration cap; reaching it exits with code 3 after writing the outputs.",
@@ -77,12 +85,14 @@ internal static class WeightsCommand
         var command = new Command("weights", "Compute OT hard-negative weights for a batch of embeddings.")
         {
             embeddings, layout, cost, kappa, epsilon, tolerance, maxIterations, solver, device, output, conditional, json, labels,
+            rho, rhoA, rhoB,
         };
         command.SetAction(parseResult => CommandAction.Run(parseResult, (p, stdout, stderr) => Execute(
             new Arguments(
                 p.GetValue(embeddings)!, p.GetValue(layout)!, p.GetValue(cost)!, p.GetValue(kappa), p.GetValue(epsilon),
                 p.GetValue(tolerance), p.GetValue(maxIterations), p.GetValue(solver)!, p.GetValue(output)!,
-                p.GetValue(conditional), p.GetValue(json), p.GetValue(labels), p.GetValue(device)),
+                p.GetValue(conditional), p.GetValue(json), p.GetValue(labels), p.GetValue(device),
+                p.GetValue(rho), p.GetValue(rhoA), p.GetValue(rhoB)),
             stdout, stderr)));
         return command;
     }
@@ -104,6 +114,7 @@ internal static class WeightsCommand
             throw new CliInputException("--out must name a file.");
         if (args.Device is not null && args.Solver != "kernel")
             throw new CliInputException($"--device applies only to --solver kernel, not --solver {args.Solver}.");
+        var relaxation = ParseRelaxation(args);
 
         var matrix = ReadEmbeddings(args.Embeddings);
         int n = matrix.Rows, d = matrix.Columns;
@@ -111,7 +122,7 @@ internal static class WeightsCommand
         long[]? labels = args.Labels is null ? null : ReadLabels(args.Labels, n);
 
         var cost = GroundCost.Parse(args.Cost, args.Kappa ?? ExponentialCost.DefaultKappa);
-        var problem = new EntropicProblem(new PointCloudGeometry(matrix.Data, n, d, cost, layout), args.Epsilon);
+        var problem = new EntropicProblem(new PointCloudGeometry(matrix.Data, n, d, cost, layout), args.Epsilon, relaxation: relaxation);
         // The accelerator outlives the solve: the kernels are loaded on it and its disposal frees the device context.
         using var accelerator = args.Solver == "kernel" ? CreateAccelerator(args.Device ?? "auto") : null;
         ISinkhornSolver solver = args.Solver switch
@@ -134,6 +145,7 @@ internal static class WeightsCommand
         Write("--out", args.Out, path => NpyFile.WriteFloat64(path, weights, n, n));
 
         var hardness = coupling.Hardness();
+        bool relaxed = !problem.IsBalanced;
         var sameLabel = labels is null ? null : SameLabelMass.Of(coupling, labels);
         var report = new WeightsReport
         {
@@ -151,6 +163,11 @@ internal static class WeightsCommand
             Iterations = coupling.Iterations,
             MarginalError = coupling.MarginalError,
             Converged = coupling.Converged,
+            RhoA = relaxed ? problem.Relaxation.RhoA : null,
+            RhoB = relaxed ? problem.Relaxation.RhoB : null,
+            DualChange = relaxed ? coupling.ConvergenceError : null,
+            ColumnMarginalError = relaxed ? coupling.ColumnMarginalError() : null,
+            PlanMass = relaxed ? coupling.RowSums().Sum() : null,
             SolveSeconds = solveSeconds,
             ExpectedSimilarityPlan = hardness.ExpectedSimilarityUnderPlan,
             ExpectedSimilarityUniform = hardness.ExpectedSimilarityUniform,
@@ -170,11 +187,27 @@ internal static class WeightsCommand
         if (!coupling.Converged)
         {
             stderr.WriteLine(
-                $"did not converge: error {Format.Scientific(coupling.MarginalError)} after {coupling.Iterations} iterations (raise --max-iterations or --epsilon)");
+                $"did not converge: {(relaxed ? "dual change" : "error")} {Format.Scientific(coupling.ConvergenceError)} after {coupling.Iterations} iterations (raise --max-iterations or --epsilon)");
             return ExitCodes.NotConverged;
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The marginal relaxation of <c>--rho</c> or <c>--rho-a</c>/<c>--rho-b</c> (null when none is given): each strength
+    /// must be positive (Infinity keeps that side hard), and --rho sets both so it excludes the one-sided options.
+    /// </summary>
+    private static MarginalRelaxation? ParseRelaxation(Arguments args)
+    {
+        if (args.Rho is not null && (args.RhoA is not null || args.RhoB is not null))
+            throw new CliInputException("--rho sets both marginal strengths; give either --rho or --rho-a/--rho-b, not both.");
+        foreach (var (name, value) in new[] { ("--rho", args.Rho), ("--rho-a", args.RhoA), ("--rho-b", args.RhoB) })
+            if (value is { } v && !(v > 0))
+                throw new CliInputException($"{name} must be a positive number (Infinity for a hard marginal), got {Format.Number(v)}.");
+        if (args.Rho is { } both) return MarginalRelaxation.Both(both);
+        if (args.RhoA is null && args.RhoB is null) return null;
+        return new MarginalRelaxation(args.RhoA ?? double.PositiveInfinity, args.RhoB ?? double.PositiveInfinity);
     }
 
     /// <summary>The accelerator for <c>--device</c>; an explicit backend without a usable device is bad input (exit 2).</summary>

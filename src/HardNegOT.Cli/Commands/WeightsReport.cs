@@ -33,6 +33,21 @@ internal sealed record WeightsReport
     public required int Iterations { get; init; }
     public required double MarginalError { get; init; }
     public required bool Converged { get; init; }
+
+    /// <summary>ρ_a of an unbalanced solve (null when balanced; "Infinity" for a hard side).</summary>
+    public double? RhoA { get; init; }
+
+    /// <summary>ρ_b of an unbalanced solve.</summary>
+    public double? RhoB { get; init; }
+
+    /// <summary>What an unbalanced solve stopped on: the dual change of its last iteration.</summary>
+    public double? DualChange { get; init; }
+
+    /// <summary>Σ_j |Pᵀ1 − b|_j of an unbalanced plan (its row counterpart is <see cref="MarginalError"/>).</summary>
+    public double? ColumnMarginalError { get; init; }
+
+    /// <summary>Total mass ΣP of an unbalanced plan (1 for a balanced one with uniform marginals).</summary>
+    public double? PlanMass { get; init; }
     public required double SolveSeconds { get; init; }
     public required double ExpectedSimilarityPlan { get; init; }
     public required double ExpectedSimilarityUniform { get; init; }
@@ -56,7 +71,6 @@ internal sealed record WeightsReport
             ("cost", Kappa is { } k ? $"{Cost} (kappa {Format.Number(k)})" : Cost),
             ("layout", Layout),
             ("iterations", $"{Iterations} (cap {MaxIterations})"),
-            ("marginal error", $"{Format.Scientific(MarginalError)} (tolerance {Format.Scientific(Tolerance)})"),
             ("converged", Converged ? "yes" : "NO"),
             ("solve time", $"{SolveSeconds:0.000} s"),
             ("E_P*[s]", Format.Short(ExpectedSimilarityPlan)),
@@ -64,6 +78,23 @@ internal sealed record WeightsReport
             ("gain", $"{Format.Short(Gain)} ({(Gain > 0 ? "OT negatives are harder than uniform" : "OT negatives are not harder than uniform")})"),
             ("effective negatives", $"{EffectiveNegatives:0.0} of {NegativesPerAnchor:0.#}"),
         };
+        int afterIterations = lines.FindIndex(l => l.Label == "iterations") + 1;
+        if (DualChange is { } change)
+        {
+            // Unbalanced: the marginals are relaxed on purpose, so the errors describe the plan, not the convergence.
+            lines.InsertRange(afterIterations,
+            [
+                ("dual change", $"{Format.Scientific(change)} (tolerance {Format.Scientific(Tolerance)})"),
+                ("marginal error", $"rows {Format.Scientific(MarginalError)}, columns {Format.Scientific(ColumnMarginalError ?? double.NaN)} (relaxed, not expected to be 0)"),
+                ("plan mass", Format.Short(PlanMass ?? double.NaN)),
+            ]);
+            lines.Insert(lines.FindIndex(l => l.Label == "layout") + 1,
+                ("rho", $"rho_a {Format.Number(RhoA ?? double.NaN)}, rho_b {Format.Number(RhoB ?? double.NaN)} (unbalanced)"));
+        }
+        else
+        {
+            lines.Insert(afterIterations, ("marginal error", $"{Format.Scientific(MarginalError)} (tolerance {Format.Scientific(Tolerance)})"));
+        }
         if (BackendSelection is { } selection)
             lines.Insert(1, ("backend", selection));
         if (SameLabelMassPlan is { } plan && SameLabelMassUniform is { } uniform)

@@ -14,7 +14,19 @@ public sealed class Coupling
     private readonly double[] _g;
 
     /// <summary>Wraps duals produced by a solver.</summary>
-    public Coupling(EntropicProblem problem, double[] f, double[] g, int iterations, double marginalError, bool converged, string solver)
+    /// <param name="problem">The problem solved.</param>
+    /// <param name="f">Row potential (N finite values; kept, not copied).</param>
+    /// <param name="g">Column potential (N finite values; kept, not copied).</param>
+    /// <param name="iterations">Iterations performed.</param>
+    /// <param name="marginalError">L1 row-marginal error Σ_i |Σ_j P_ij − a_i| of (f, g).</param>
+    /// <param name="converged">Whether the stopping rule was met before the iteration cap.</param>
+    /// <param name="solver">The solver's name.</param>
+    /// <param name="convergenceError">
+    /// The quantity the stopping rule compared with the tolerance, when it is not <paramref name="marginalError"/>
+    /// (unbalanced solves stop on a dual change); null means the same as <paramref name="marginalError"/>.
+    /// </param>
+    public Coupling(EntropicProblem problem, double[] f, double[] g, int iterations, double marginalError, bool converged, string solver,
+        double? convergenceError = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(f);
@@ -26,6 +38,7 @@ public sealed class Coupling
         _g = g;
         Iterations = iterations;
         MarginalError = marginalError;
+        ConvergenceError = convergenceError ?? marginalError;
         Converged = converged;
         Solver = solver;
     }
@@ -42,10 +55,21 @@ public sealed class Coupling
     /// <summary>Sinkhorn iterations performed (one iteration = both half-steps).</summary>
     public int Iterations { get; }
 
-    /// <summary>L1 marginal error of the returned duals.</summary>
+    /// <summary>
+    /// L1 row-marginal error Σ_i |Σ_j P_ij − a_i| of the returned duals. For a balanced problem this is what the
+    /// solve drove below its tolerance; for an unbalanced one it measures how far the relaxed plan sits from a and
+    /// is not expected to vanish (<see cref="ConvergenceError"/> is what converged).
+    /// </summary>
     public double MarginalError { get; }
 
-    /// <summary>True when <see cref="MarginalError"/> reached the tolerance before the iteration cap.</summary>
+    /// <summary>
+    /// What the stopping rule compared with the tolerance: the row-marginal error for a balanced problem
+    /// (= <see cref="MarginalError"/>), the dual change Σ_i a_i·|exp((f_i − f⁺_i)/ε) − 1| of the last iteration
+    /// (f⁺ the next row update) for an unbalanced one.
+    /// </summary>
+    public double ConvergenceError { get; }
+
+    /// <summary>True when <see cref="ConvergenceError"/> reached the tolerance before the iteration cap.</summary>
     public bool Converged { get; }
 
     /// <summary>Name of the solver that produced the duals.</summary>
@@ -144,6 +168,97 @@ public sealed class Coupling
         return new HardnessDiagnostic(p, u, e, c);
     }
 
+    /// <summary>The row sums P1 (N values): a for a converged balanced plan, shrunk towards it by ρ_a otherwise.</summary>
+    public double[] RowSums()
+    {
+        int n = Problem.Count;
+        var sums = new double[n];
+        Parallel.For(0, n, i =>
+        {
+            double row = 0;
+            for (int j = 0; j < n; j++) row += Entry(i, j);
+            sums[i] = row;
+        });
+        return sums;
+    }
+
+    /// <summary>The column sums Pᵀ1 (N values).</summary>
+    public double[] ColumnSums()
+    {
+        int n = Problem.Count;
+        var sums = new double[n];
+        Parallel.For(0, n, j =>
+        {
+            double column = 0;
+            for (int i = 0; i < n; i++) column += Entry(i, j);
+            sums[j] = column;
+        });
+        return sums;
+    }
+
+    /// <summary>
+    /// The primal objective of the plan, ⟨P, C⟩ + ε KL(P ‖ a⊗b) + ρ_a KL(P1 ‖ a) + ρ_b KL(Pᵀ1 ‖ b), with the
+    /// generalised KL(x ‖ m) = Σ x log(x/m) − x + m; masked pairs are outside both P and the reference a⊗b, and a
+    /// hard marginal (ρ = +∞) adds nothing (the plan is taken to meet it). O(N²) in double.
+    /// </summary>
+    public double PrimalObjective()
+    {
+        var geometry = Problem.Geometry;
+        int n = Problem.Count;
+        double eps = Problem.Epsilon;
+        var a = Problem.A;
+        var b = Problem.B;
+        var rowTerms = new double[n];
+        Parallel.For(0, n, i =>
+        {
+            double term = 0;
+            double ai = Problem.A[i];
+            for (int j = 0; j < n; j++)
+            {
+                if (geometry.IsMasked(i, j)) continue;
+                double c = geometry.Cost.FromSimilarity(geometry.Similarity(i, j));
+                double reference = ai * Problem.B[j];
+                double p = Entry(i, j);
+                term += p * c + eps * (p > 0 ? p * Math.Log(p / reference) - p + reference : reference);
+            }
+            rowTerms[i] = term;
+        });
+        double total = rowTerms.Sum();
+        var relaxation = Problem.Relaxation;
+        if (!double.IsPositiveInfinity(relaxation.RhoA)) total += relaxation.RhoA * Kl(RowSums(), a);
+        if (!double.IsPositiveInfinity(relaxation.RhoB)) total += relaxation.RhoB * Kl(ColumnSums(), b);
+        return total;
+    }
+
+    /// <summary>
+    /// The dual objective of (f, g): −ε Σ_unmasked a_i b_j (e^{(f_i + g_j − C_ij)/ε} − 1) plus, per side, ⟨a, f⟩ for
+    /// a hard marginal or −ρ_a ⟨a, e^{−f/ρ_a} − 1⟩ for a relaxed one (likewise b, g). A lower bound on
+    /// <see cref="PrimalObjective"/> for any duals, equal to it at the optimum. O(N²) in double.
+    /// </summary>
+    public double DualObjective()
+    {
+        var geometry = Problem.Geometry;
+        int n = Problem.Count;
+        double eps = Problem.Epsilon;
+        var rowTerms = new double[n];
+        Parallel.For(0, n, i =>
+        {
+            double term = 0;
+            double ai = Problem.A[i];
+            for (int j = 0; j < n; j++)
+            {
+                if (geometry.IsMasked(i, j)) continue;
+                double reference = ai * Problem.B[j];
+                term += Entry(i, j) - reference;
+            }
+            rowTerms[i] = term;
+        });
+        double total = -eps * rowTerms.Sum();
+        total += SideDual(Problem.A, _f, Problem.Relaxation.RhoA);
+        total += SideDual(Problem.B, _g, Problem.Relaxation.RhoB);
+        return total;
+    }
+
     /// <summary>Σ_j |Σ_i P_ij − b_j|: how far the plan is from the column marginal.</summary>
     public double ColumnMarginalError()
     {
@@ -170,6 +285,28 @@ public sealed class Coupling
             error += Math.Abs(row - Problem.A[i]);
         }
         return error;
+    }
+
+    // −ρ⟨m, e^{−h/ρ} − 1⟩ is the conjugate of ρ KL(· ‖ m); it tends to ⟨m, h⟩ as ρ → ∞.
+    private static double SideDual(ReadOnlySpan<double> marginal, double[] potential, double rho)
+    {
+        double sum = 0;
+        for (int i = 0; i < potential.Length; i++)
+        {
+            if (marginal[i] == 0) continue;
+            sum += double.IsPositiveInfinity(rho)
+                ? marginal[i] * potential[i]
+                : -rho * marginal[i] * double.ExpM1(-potential[i] / rho);
+        }
+        return sum;
+    }
+
+    private static double Kl(double[] x, ReadOnlySpan<double> m)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+            sum += x[i] > 0 ? x[i] * Math.Log(x[i] / m[i]) - x[i] + m[i] : m[i];
+        return sum;
     }
 
     private static void RequireFinite(double[] potential, int n, string name)

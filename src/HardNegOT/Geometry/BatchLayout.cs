@@ -9,17 +9,24 @@ public sealed class BatchLayout
     private readonly int[] _positiveOf;
     private int[][]? _maskedColumns;
 
-    private BatchLayout(int[] positiveOf, string name)
+    private BatchLayout(int[] positiveOf, string name, bool masksSelf = true)
     {
         _positiveOf = positiveOf;
         Name = name;
+        MasksSelf = masksSelf;
     }
 
     /// <summary>Number of rows in the batch.</summary>
     public int Count => _positiveOf.Length;
 
-    /// <summary>Short description of the layout ("two-view", "unpaired", "explicit").</summary>
+    /// <summary>Short description of the layout ("two-view", "unpaired", "explicit", "unmasked").</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// True (every layout but <see cref="Unmasked"/>) when a row never transports to itself. The fused device
+    /// kernels assume it.
+    /// </summary>
+    public bool MasksSelf { get; }
 
     /// <summary>
     /// The two-view layout [view 1; view 2] of a batch of <paramref name="batchSize"/> samples:
@@ -49,6 +56,19 @@ public sealed class BatchLayout
     }
 
     /// <summary>
+    /// No mask at all, not even i = j: ordinary OT between weighted point sets (e.g. the self terms OT_ε(α, α) of
+    /// a Sinkhorn divergence), not a contrastive batch. Any count ≥ 1.
+    /// </summary>
+    public static BatchLayout Unmasked(int count)
+    {
+        if (count < 1)
+            throw new ArgumentOutOfRangeException(nameof(count), count, "A layout needs at least one row.");
+        var positives = new int[count];
+        Array.Fill(positives, -1);
+        return new BatchLayout(positives, "unmasked", masksSelf: false);
+    }
+
+    /// <summary>
     /// An explicit positive-index map: <c>positiveOf[i]</c> is the positive of row i, or −1 for none.
     /// The relation is made symmetric: if j is the positive of i, i is excluded from j's negatives too.
     /// </summary>
@@ -75,8 +95,8 @@ public sealed class BatchLayout
     /// <summary>The positive of row <paramref name="i"/>, or −1 when it has none.</summary>
     public int PositiveOf(int i) => _positiveOf[i];
 
-    /// <summary>True when (i, j) carries no mass: the diagonal and positive pairs in either direction.</summary>
-    public bool IsMasked(int i, int j) => i == j || _positiveOf[i] == j || _positiveOf[j] == i;
+    /// <summary>True when (i, j) carries no mass: the diagonal (unless <see cref="Unmasked"/>) and positive pairs in either direction.</summary>
+    public bool IsMasked(int i, int j) => (i == j && MasksSelf) || _positiveOf[i] == j || _positiveOf[j] == i;
 
     /// <summary>
     /// The columns row <paramref name="i"/> excludes: itself, its positive, and every row that names it
@@ -107,13 +127,13 @@ public sealed class BatchLayout
             int p = _positiveOf[permutation[k]];
             map[k] = p < 0 ? -1 : inverse[p];
         }
-        return new BatchLayout(map, Name);
+        return new BatchLayout(map, Name, MasksSelf);
     }
 
     private int[][] BuildMaskedColumns()
     {
         var lists = new List<int>[Count];
-        for (int i = 0; i < Count; i++) lists[i] = [i];
+        for (int i = 0; i < Count; i++) lists[i] = MasksSelf ? [i] : [];
         for (int i = 0; i < Count; i++)
         {
             int p = _positiveOf[i];

@@ -71,7 +71,7 @@ public sealed class EpsilonScalingSinkhorn : ISinkhornSolver
         {
             int left = options.MaxIterations - used - 1;
             if (left < 1) break;
-            var stage = new EntropicProblem(problem.Geometry, stageEpsilon, problem.A, problem.B);
+            var stage = problem.WithEpsilon(stageEpsilon);
             var solved = _inner.Solve(stage, options with
             {
                 Tolerance = Math.Max(options.Tolerance, StageTolerance ?? options.Tolerance),
@@ -84,6 +84,7 @@ public sealed class EpsilonScalingSinkhorn : ISinkhornSolver
             warm = Array.TrueForAll(f, double.IsFinite) ? f : warm;
         }
         var final = _inner.Solve(problem, options with { MaxIterations = Math.Max(1, options.MaxIterations - used), WarmStart = warm });
-        return new Coupling(problem, final.F.ToArray(), final.G.ToArray(), used + final.Iterations, final.MarginalError, final.Converged, Name);
+        return new Coupling(problem, final.F.ToArray(), final.G.ToArray(), used + final.Iterations, final.MarginalError, final.Converged, Name,
+            final.ConvergenceError);
     }
 }

@@ -30,6 +30,7 @@ public sealed class Greenkhorn : ISinkhornSolver
     public Coupling Solve(EntropicProblem problem, SinkhornOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
+        KernelSpaceSinkhorn.RequireBalanced(problem, Name);
         options ??= SinkhornOptions.Reference;
         if (options.Update is not (SinkhornUpdate.Auto or SinkhornUpdate.Alternating))
             throw new ArgumentException($"Greenkhorn chooses its own update order; Update must be Auto or Alternating, not {options.Update}.", nameof(options));

@@ -34,6 +34,7 @@ public sealed class KernelSpaceSinkhorn : ISinkhornSolver
     public KernelSpaceSolution SolveWithDiagnostics(EntropicProblem problem, SinkhornOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
+        RequireBalanced(problem, Name);
         options ??= SinkhornOptions.Reference;
         int n = problem.Count;
         options.ValidateWarmStart(n);
@@ -102,6 +103,15 @@ public sealed class KernelSpaceSinkhorn : ISinkhornSolver
                 return new KernelSpaceSolution(new Coupling(problem, f, g, iteration, error, converged, Name), null);
             for (int i = 0; i < n; i++) u[i] = 1.0 / kv[i];
         }
+    }
+
+    /// <summary>Refuses an unbalanced problem: this solver implements the hard-marginal scaling only.</summary>
+    internal static void RequireBalanced(EntropicProblem problem, string solver)
+    {
+        if (!problem.IsBalanced)
+            throw new ArgumentException(
+                $"The {solver} solver handles balanced problems only, not ρ_a = {problem.Relaxation.RhoA:G4}, ρ_b = {problem.Relaxation.RhoB:G4}; use the reference, cpu or kernel solver.",
+                nameof(problem));
     }
 
     private KernelSpaceSolution Unstable(EntropicProblem problem, double[] f, double[] g, int iteration, double lastError, string message)

@@ -13,15 +13,24 @@ internal delegate void HalfStep(double[] potential, double[] logMarginal, double
 /// The iteration and stopping rule shared by every CPU backend; backends differ only in the half-step.
 /// The row marginal error comes for free: row i of P(f, g) sums to a_i·exp((f_i − T_b(g)_i)/ε).
 /// </summary>
+/// <remarks>
+/// Unbalanced problems run the same schemes on the scaled maps f ← τ_a·T_b(g), g ← τ_b·T_a(f)
+/// (τ = ρ/(ρ + ε)); the driver applies τ after the backend's half-step. The stopping quantity
+/// Σ_i a_i·|exp((f_i − f⁺_i)/ε) − 1|, with f⁺ the next row potential, is then a dual change (marginals
+/// are not met by design); it equals the row-marginal error when τ = 1. The returned coupling carries the
+/// true row-marginal error of its duals besides.
+/// </remarks>
 internal static class SinkhornDriver
 {
-    public static Coupling Run(EntropicProblem problem, SinkhornOptions options, HalfStep halfStep, string solver)
+    public static Coupling Run(EntropicProblem problem, SinkhornOptions options, HalfStep backendHalfStep, string solver)
     {
         int n = problem.Count;
         options.ValidateWarmStart(n);
         var update = options.ResolveUpdate(problem);
         var logA = LogOf(problem.A);
         var logB = LogOf(problem.B);
+        // g ← τ_b·T_a(f) sums against a; f ← τ_a·T_b(g) against b. With a = b and ρ_a = ρ_b both are one map.
+        var halfStep = Scaled(backendHalfStep, logA, problem.TauB, problem.TauA);
         switch (update)
         {
             case SinkhornUpdate.Anderson:
@@ -53,7 +62,7 @@ internal static class SinkhornDriver
                     $"{solver}: the potentials became non-finite at iteration {iteration} (ε = {problem.Epsilon:G4}); the problem is beyond this solver's precision.");
             bool converged = error <= options.Tolerance;
             if (converged || iteration == options.MaxIterations)
-                return new Coupling(problem, f, update == SinkhornUpdate.Symmetric ? (double[])f.Clone() : g,
+                return Result(problem, f, update == SinkhornUpdate.Symmetric ? (double[])f.Clone() : g, next,
                     iteration, error, converged, solver);
 
             if (update == SinkhornUpdate.Symmetric)
@@ -89,7 +98,7 @@ internal static class SinkhornDriver
         {
             bool converged = error <= options.Tolerance;
             if (converged || iteration >= options.MaxIterations)
-                return new Coupling(problem, f, (double[])f.Clone(), iteration, error, converged, solver);
+                return Result(problem, f, (double[])f.Clone(), tf, iteration, error, converged, solver);
 
             bool extrapolated = anderson.Extrapolate(f, residual, candidate);
             double candidateError = double.NaN, candidateNorm = double.NaN;
@@ -106,7 +115,7 @@ internal static class SinkhornDriver
                     anderson.Reset();
                     extrapolated = false;
                     if (++iteration >= options.MaxIterations)
-                        return new Coupling(problem, f, (double[])f.Clone(), iteration, error, false, solver);
+                        return Result(problem, f, (double[])f.Clone(), tf, iteration, error, false, solver);
                 }
             }
             if (!extrapolated)
@@ -155,16 +164,16 @@ internal static class SinkhornDriver
         {
             halfStep(f, logA, target);
             if (iteration == 1) Array.Copy(target, g, n);
-            else RelaxedMove(g, target, b, eps, theta);
+            else RelaxedMove(g, target, b, eps, theta, problem.Relaxation.RhoB, problem.TauB);
             halfStep(g, logB, next);
 
             double error = RowMarginalError(problem, f, next);
             bool converged = error <= options.Tolerance;
             if (converged || iteration == options.MaxIterations)
-                return new Coupling(problem, f, g, iteration, error, converged, solver);
+                return Result(problem, f, g, next, iteration, error, converged, solver);
 
             if (rate is not null) theta = rate.Next(error);
-            RelaxedMove(f, next, a, eps, theta);
+            RelaxedMove(f, next, a, eps, theta, problem.Relaxation.RhoA, problem.TauA);
         }
     }
 
@@ -172,10 +181,14 @@ internal static class SinkhornDriver
     /// potential ← potential + θ'·(target − potential) with the largest θ' ∈ {θ, 1 + (θ − 1)/2, …, 1}
     /// that does not lower the dual objective. With δ = target − potential the marginal on this side is
     /// m_i·e^{−δ_i/ε}, so the dual gain is Σ m_i [θδ_i − ε(e^{(θ−1)δ_i/ε} − e^{−δ_i/ε})].
+    /// Unbalanced (ρ finite, target = τ·T): the side's dual is Σ_i −ρ m_i e^{−h_i/ρ} − ε r_i with
+    /// r_i = m_i e^{(h_i − T_i)/ε} the current mass, and the gain of h + θδ is
+    /// Σ r_i [ρ e^{δ_i/(ετ)}(1 − e^{−θδ_i/ρ}) − ε(e^{θδ_i/ε} − 1)].
     /// </summary>
-    private static void RelaxedMove(double[] potential, double[] target, double[] marginal, double eps, double theta)
+    private static void RelaxedMove(double[] potential, double[] target, double[] marginal, double eps, double theta, double rho, double tau)
     {
         bool accepted = theta <= 1;
+        bool balanced = double.IsPositiveInfinity(rho);
         for (int attempt = 0; attempt < 6 && !accepted; attempt++)
         {
             double gain = 0;
@@ -183,8 +196,17 @@ internal static class SinkhornDriver
             {
                 if (marginal[i] == 0) continue;
                 double delta = target[i] - potential[i], x = delta / eps;
-                // expm1 keeps the O(δ²) gain visible next to the O(δ) terms that cancel near convergence.
-                gain += marginal[i] * (theta * delta - eps * (double.ExpM1((theta - 1) * x) - double.ExpM1(-x)));
+                if (balanced)
+                {
+                    // expm1 keeps the O(δ²) gain visible next to the O(δ) terms that cancel near convergence.
+                    gain += marginal[i] * (theta * delta - eps * (double.ExpM1((theta - 1) * x) - double.ExpM1(-x)));
+                }
+                else
+                {
+                    double mass = marginal[i] * Math.Exp((potential[i] - target[i] / tau) / eps);
+                    double step = -rho * double.ExpM1(-theta * delta / rho);
+                    gain += mass * (step - eps * double.ExpM1(theta * x) + step * double.ExpM1(x / tau));
+                }
             }
             accepted = gain >= 0;
             if (!accepted) theta = 1 + (theta - 1) / 2;
@@ -232,6 +254,36 @@ internal static class SinkhornDriver
             _previous = error;
             return _theta;
         }
+    }
+
+    /// <summary>
+    /// The coupling of (f, g), where <paramref name="next"/> = τ_a·T_b(g) is the row update the solve stopped
+    /// before: its row i sums to a_i·exp((f_i − next_i/τ_a)/ε), so the true row-marginal error costs O(N).
+    /// </summary>
+    private static Coupling Result(EntropicProblem problem, double[] f, double[] g, double[] next, int iterations,
+        double stoppingError, bool converged, string solver)
+    {
+        if (problem.IsBalanced)
+            return new Coupling(problem, f, g, iterations, stoppingError, converged, solver);
+        var rowTarget = new double[next.Length];
+        for (int i = 0; i < next.Length; i++) rowTarget[i] = next[i] / problem.TauA;
+        return new Coupling(problem, f, g, iterations, RowMarginalError(problem, f, rowTarget), converged, solver,
+            convergenceError: stoppingError);
+    }
+
+    /// <summary>
+    /// Wraps a backend half-step so that its output is scaled by τ_b when it sums against a (the driver's own
+    /// <paramref name="logA"/> array, told apart by identity) and by τ_a otherwise.
+    /// </summary>
+    private static HalfStep Scaled(HalfStep halfStep, double[] logA, double tauB, double tauA)
+    {
+        if (tauA == 1 && tauB == 1) return halfStep;
+        return (potential, logMarginal, output) =>
+        {
+            halfStep(potential, logMarginal, output);
+            double tau = ReferenceEquals(logMarginal, logA) ? tauB : tauA;
+            for (int i = 0; i < output.Length; i++) output[i] *= tau;
+        };
     }
 
     private static double RowMarginalError(EntropicProblem problem, double[] f, double[] next)

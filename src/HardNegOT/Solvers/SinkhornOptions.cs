@@ -9,7 +9,11 @@ public sealed record SinkhornOptions
     /// <summary>Default tolerance of single-precision fast paths.</summary>
     public const double FastTolerance = 1e-4;
 
-    /// <summary>Stop when the L1 marginal error Σ_i |P1 − a|_i falls below this.</summary>
+    /// <summary>
+    /// Stop when the L1 marginal error Σ_i |P1 − a|_i falls below this; for an unbalanced problem (whose
+    /// marginals are not met by design), when the dual change Σ_i a_i·|exp((f_i − f⁺_i)/ε) − 1| between
+    /// successive row potentials does (see <see cref="Couplings.Coupling.ConvergenceError"/>).
+    /// </summary>
     public double Tolerance
     {
         get;
@@ -75,7 +79,8 @@ public sealed record SinkhornOptions
 
     /// <summary>
     /// The update a solve of <paramref name="problem"/> will use: Auto is Anderson-accelerated symmetric
-    /// for a = b (the measured winner, docs/benchmarks) and alternating otherwise.
+    /// for a = b (and ρ_a = ρ_b when unbalanced: measured the winner there too, docs/solvers.md) and
+    /// alternating otherwise.
     /// </summary>
     public SinkhornUpdate ResolveUpdate(Problems.EntropicProblem problem) =>
         Update == SinkhornUpdate.Auto && problem.IsSymmetric ? SinkhornUpdate.Anderson : ResolvePlainUpdate(problem);
@@ -88,9 +93,9 @@ public sealed record SinkhornOptions
     {
         SinkhornUpdate.Auto => problem.IsSymmetric ? SinkhornUpdate.Symmetric : SinkhornUpdate.Alternating,
         SinkhornUpdate.Symmetric when !problem.IsSymmetric =>
-            throw new ArgumentException("The symmetric update needs equal marginals a = b.", nameof(Update)),
+            throw new ArgumentException("The symmetric update needs equal marginals a = b (and equal strengths ρ_a = ρ_b).", nameof(Update)),
         SinkhornUpdate.Anderson when !problem.IsSymmetric =>
-            throw new ArgumentException("The Anderson update accelerates the symmetric one and needs equal marginals a = b.", nameof(Update)),
+            throw new ArgumentException("The Anderson update accelerates the symmetric one and needs equal marginals a = b (and equal strengths ρ_a = ρ_b).", nameof(Update)),
         var explicitUpdate => explicitUpdate,
     };
 

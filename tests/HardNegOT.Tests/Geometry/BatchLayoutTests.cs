@@ -209,4 +209,21 @@ public class BatchLayoutTests
         for (int i = 0; i < c.Count; i++)
             Assert.Equal(layout.PositiveOf(i), restored.PositiveOf(i));
     }
+
+    [Fact]
+    public void The_unmasked_layout_masks_nothing_not_even_the_diagonal()
+    {
+        var layout = BatchLayout.Unmasked(5);
+        Assert.False(layout.MasksSelf);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(5, layout.NegativeCount(i));
+            for (int j = 0; j < 5; j++) Assert.False(layout.IsMasked(i, j));
+        }
+        Assert.False(layout.Permute([4, 3, 2, 1, 0]).IsMasked(2, 2));
+        Assert.True(BatchLayout.Unpaired(5).MasksSelf);
+        Assert.True(BatchLayout.Unpaired(5).IsMasked(2, 2));
+        Assert.Single(BatchLayout.Unmasked(1).MaskedColumns(0).ToArray().Append(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BatchLayout.Unmasked(0));
+    }
 }
