@@ -108,9 +108,11 @@ internal static class SinkhornDriver
                 candidateError = RowMarginalError(problem, candidate, candidateT);
                 Residual(candidate, candidateT, omega, candidateResidual);
                 candidateNorm = anderson.Norm(candidateResidual);
-                // Safeguard: an extrapolation that is not finite or raises the residual is dropped,
-                // together with the history that produced it, for the plain step.
-                if (!(double.IsFinite(candidateError) && candidateNorm <= norm))
+                // Safeguard: an extrapolation that is not finite, raises the residual or raises the marginal error is
+                // dropped, with the history that produced it, for the plain step. The residual alone is not enough: on
+                // nearly bipartite supports the potentials can drift along a direction where the residual stays small
+                // while the plan's rows go wrong (a 6-point near-antipodal batch ended at error 1/3 that way).
+                if (!(double.IsFinite(candidateError) && candidateNorm <= norm && candidateError <= error))
                 {
                     anderson.Reset();
                     extrapolated = false;
