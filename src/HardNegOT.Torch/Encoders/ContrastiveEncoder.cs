@@ -56,13 +56,17 @@ public sealed class ContrastiveEncoder : nn.Module<Tensor, (Tensor Features, Ten
             .Select(m => m.name)
             .ToHashSet(StringComparer.Ordinal);
         using var noGrad = torch.no_grad();
+        // Explicit Scalars held for the whole loop: an implicit double → Scalar can be finalised while the native
+        // fill still reads it (seen as a sporadic "toFloat: Expected false to be true" from libtorch).
+        using var one = 1.0.ToScalar();
+        using var zero = 0.0.ToScalar();
         foreach (var (name, parameter) in named_parameters())
         {
             int dot = name.LastIndexOf('.');
             string owner = dot < 0 ? "" : name[..dot];
             if (batchNorms.Contains(owner))
             {
-                parameter.fill_(name.EndsWith(".weight", StringComparison.Ordinal) ? 1.0 : 0.0);
+                parameter.fill_(name.EndsWith(".weight", StringComparison.Ordinal) ? one : zero);
                 continue;
             }
             // Weights (dim ≥ 2) come before their module's bias in named_parameters.
@@ -76,7 +80,7 @@ public sealed class ContrastiveEncoder : nn.Module<Tensor, (Tensor Features, Ten
         foreach (var (name, buffer) in named_buffers())
         {
             if (name.EndsWith("running_mean", StringComparison.Ordinal)) buffer.zero_();
-            else if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.fill_(1.0);
+            else if (name.EndsWith("running_var", StringComparison.Ordinal)) buffer.fill_(one);
             else if (name.EndsWith("num_batches_tracked", StringComparison.Ordinal)) buffer.zero_();
         }
     }

@@ -105,17 +105,23 @@ public sealed class TwoTowerModel : nn.Module<Tensor, Tensor, Tensor, (Tensor Im
                     Fill(module.get_parameter("weight")!, () => 0.02 * Gaussian(random));
                     break;
                 case LayerNorm or BatchNorm1d or BatchNorm2d:
-                    foreach (var (name, p) in module.named_parameters(recurse: false)) p.fill_(name == "weight" ? 1.0 : 0.0);
+                {
+                    // Explicit Scalars kept alive across the native calls (see ContrastiveEncoder.ResetParameters).
+                    using var one = 1.0.ToScalar();
+                    using var zero = 0.0.ToScalar();
+                    foreach (var (name, p) in module.named_parameters(recurse: false)) p.fill_(name == "weight" ? one : zero);
                     foreach (var (name, b) in module.named_buffers(recurse: false))
                     {
-                        if (name == "running_var") b.fill_(1.0);
+                        if (name == "running_var") b.fill_(one);
                         else b.zero_();
                     }
                     break;
+                }
             }
         }
         Fill(textEncoder.get_parameter("positions")!, () => 0.02 * Gaussian(random));
-        logInverseTemperature.fill_(-Math.Log(Options.InitialTemperature));
+        using var initial = (-Math.Log(Options.InitialTemperature)).ToScalar();
+        logInverseTemperature.fill_(initial);
     }
 
     private static void Fill(Tensor parameter, Func<double> draw)
