@@ -54,6 +54,7 @@ public static class Program
         WeightsCommand.Create(),
         FashionMnistBatchCommand.Create(),
         TrainCommand.Create(),
+        TrainMultimodalCommand.Create(),
         AssignCommand.Create(),
     };
 

@@ -44,13 +44,36 @@ public static class ClipLoss
         var similarity = u.matmul(v.t());
         var imageToText = Offset(similarity * scale, extra?.ImageToTextOffsets, b, nameof(CrossModalNegatives.ImageToTextOffsets));
         var textToImage = Offset(similarity.t() * scale, extra?.TextToImageOffsets, b, nameof(CrossModalNegatives.TextToImageOffsets));
-        if (extra?.ExtraTexts is { } moreTexts)
-            imageToText = torch.cat(new[] { imageToText, u.matmul(Extra(moreTexts, u, nameof(CrossModalNegatives.ExtraTexts)).t()) * scale }, 1);
-        if (extra?.ExtraImages is { } moreImages)
-            textToImage = torch.cat(new[] { textToImage, v.matmul(Extra(moreImages, v, nameof(CrossModalNegatives.ExtraImages)).t()) * scale }, 1);
+        var moreTexts = extra?.ExtraTexts is { } et ? Extra(et, u, nameof(CrossModalNegatives.ExtraTexts)) : null;
+        var moreImages = extra?.ExtraImages is { } ei ? Extra(ei, v, nameof(CrossModalNegatives.ExtraImages)) : null;
+        if (moreTexts is not null) imageToText = torch.cat(new[] { imageToText, u.matmul(moreTexts.t()) * scale }, 1);
+        if (moreImages is not null) textToImage = torch.cat(new[] { textToImage, v.matmul(moreImages.t()) * scale }, 1);
         var target = torch.arange(b, dtype: ScalarType.Int64, device: u.device);
-        var loss = (nn.functional.cross_entropy(imageToText, target) + nn.functional.cross_entropy(textToImage, target)) * 0.5;
+        var (i2t, i2tTarget) = WithPositives(imageToText, target, extra?.ExtraPositiveImages, extra?.ExtraPositiveImageTargets, v, moreTexts, scale, b,
+            nameof(CrossModalNegatives.ExtraPositiveImages), nameof(CrossModalNegatives.ExtraPositiveImageTargets));
+        var (t2i, t2iTarget) = WithPositives(textToImage, target, extra?.ExtraPositiveTexts, extra?.ExtraPositiveTextTargets, u, moreImages, scale, b,
+            nameof(CrossModalNegatives.ExtraPositiveTexts), nameof(CrossModalNegatives.ExtraPositiveTextTargets));
+        var loss = (nn.functional.cross_entropy(i2t, i2tTarget) + nn.functional.cross_entropy(t2i, t2iTarget)) * 0.5;
         return loss.MoveToOuterDisposeScope();
+    }
+
+    // Appends the extra anchors' logit rows (against the batch candidates, then the extra negatives) and their targets.
+    private static (Tensor Logits, Tensor Targets) WithPositives(Tensor logits, Tensor targets, Tensor? anchors, Tensor? anchorTargets,
+        Tensor candidates, Tensor? extraCandidates, Tensor scale, long b, string name, string targetsName)
+    {
+        if (anchors is null && anchorTargets is null) return (logits, targets);
+        if (anchors is null || anchorTargets is null)
+            throw new ArgumentException($"{name} and {targetsName} go together; only one was given.", anchors is null ? name : targetsName);
+        var a = Extra(anchors, candidates, name);
+        if (anchorTargets.dim() != 1 || anchorTargets.shape[0] != a.shape[0] || anchorTargets.dtype != ScalarType.Int64)
+            throw new ArgumentException($"{targetsName} must be {a.shape[0]} int64 batch indices; got {anchorTargets.dtype} [{string.Join(", ", anchorTargets.shape)}].", targetsName);
+        var t = anchorTargets.to(candidates.device);
+        if (a.shape[0] == 0) return (logits, targets);
+        if (t.lt(0).any().item<bool>() || t.ge(b).any().item<bool>())
+            throw new ArgumentException($"{targetsName} holds an index outside the batch 0..{b - 1}.", targetsName);
+        var rows = a.matmul(candidates.t()) * scale;
+        if (extraCandidates is not null) rows = torch.cat(new[] { rows, a.matmul(extraCandidates.t()) * scale }, 1);
+        return (torch.cat(new[] { logits, rows }, 0), torch.cat(new[] { targets, t }, 0));
     }
 
     private static long ValidatePairs(Tensor images, Tensor texts)

@@ -76,6 +76,31 @@ public static class RetrievalMetrics
         return ranks;
     }
 
+    /// <summary>
+    /// Expected recall@k of a uniformly random ranking (the chance level): a query with m matches among N candidates hits
+    /// with probability 1 − C(N−m, k)/C(N, k), averaged over queries. The same in both directions.
+    /// </summary>
+    /// <param name="count">Number of pairs N ≥ 1.</param>
+    /// <param name="groups">N match groups, or null so that only the pair matches.</param>
+    /// <param name="k">k ≥ 1.</param>
+    public static double ChanceRecall(int count, IReadOnlyList<int>? groups, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        if (groups is not null && groups.Count != count)
+            throw new ArgumentException($"groups has {groups.Count} entries for {count} pairs.", nameof(groups));
+        var sizes = groups?.GroupBy(g => g).ToDictionary(g => g.Key, g => g.Count());
+        double total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int m = sizes is null ? 1 : sizes[groups![i]];
+            double miss = 1;
+            for (int j = 0; j < k && miss > 0; j++) miss *= Math.Max(0, count - m - j) / (double)(count - j);
+            total += 1 - miss;
+        }
+        return total / count;
+    }
+
     private static Dictionary<int, double> Recall(long[] ranks, IReadOnlyList<int> ks) =>
         ks.Distinct().ToDictionary(k => k, k => (double)ranks.Count(r => r < k) / ranks.Length);
 

@@ -13,7 +13,8 @@ namespace HardNegOT.CrossModal;
 public sealed class PlanCache
 {
     private static readonly byte[] Magic = "HNOTPLAN"u8.ToArray();
-    private const int FormatVersion = 1;
+    // 2: plans may lack the assignment (a flag byte before it); version 1 streams still load.
+    private const int FormatVersion = 2;
 
     private readonly Dictionary<long, LinkedListNode<Entry>> _entries = [];
 
@@ -185,8 +186,8 @@ public sealed class PlanCache
             if (!magic.AsSpan().SequenceEqual(Magic))
                 throw new InvalidDataException("Not a plan cache: the stream does not start with 'HNOTPLAN'.");
             int version = reader.ReadInt32();
-            if (version != FormatVersion)
-                throw new InvalidDataException($"Plan cache format version {version} is not supported (expected {FormatVersion}).");
+            if (version is not (1 or FormatVersion))
+                throw new InvalidDataException($"Plan cache format version {version} is not supported (expected 1 or {FormatVersion}).");
 
             var policy = (PlanEvictionPolicy)reader.ReadInt32();
             int maxPlans = reader.ReadInt32();
@@ -210,7 +211,7 @@ public sealed class PlanCache
                 long window = reader.ReadInt64();
                 if (cache.Contains(window))
                     throw new InvalidDataException($"Plan cache holds window {window} twice.");
-                var plan = ReadPlan(reader);
+                var plan = ReadPlan(reader, version);
                 bool held;
                 try
                 {
@@ -267,24 +268,27 @@ public sealed class PlanCache
         writer.Write(plan.SinkhornIterations);
         writer.Write(plan.MarginalError);
         writer.Write(plan.Converged);
-        var assignment = plan.Assignment;
-        foreach (int j in assignment.Permutation) writer.Write(j);
-        writer.Write(assignment.TotalCost);
-        WriteDoubles(writer, assignment.RowPotentials);
-        WriteDoubles(writer, assignment.ColumnPotentials);
-        writer.Write(assignment.AdditiveBound);
+        writer.Write(plan.Assignment is not null);
+        if (plan.Assignment is { } assignment)
+        {
+            foreach (int j in assignment.Permutation) writer.Write(j);
+            writer.Write(assignment.TotalCost);
+            WriteDoubles(writer, assignment.RowPotentials);
+            WriteDoubles(writer, assignment.ColumnPotentials);
+            writer.Write(assignment.AdditiveBound);
+        }
         WriteDoubles(writer, plan.Plan);
         WriteDoubles(writer, plan.ProjectedV);
         WriteDoubles(writer, plan.ProjectedT);
     }
 
-    private static SmoothedPlan ReadPlan(BinaryReader reader)
+    private static SmoothedPlan ReadPlan(BinaryReader reader, int version)
     {
         int n = reader.ReadInt32(), d = reader.ReadInt32();
         if (n < 1 || d < 1)
             throw new InvalidDataException($"Plan cache entry has n = {n}, d = {d}; both must be positive.");
         // Refuse sizes the rest of the stream cannot hold before allocating for them.
-        long needed = 8L * ((long)n * n + 2L * n * d + 2L * n) + 4L * n;
+        long needed = 8L * ((long)n * n + 2L * n * d);
         if (reader.BaseStream.CanSeek && needed > reader.BaseStream.Length - reader.BaseStream.Position)
             throw new InvalidDataException($"Plan cache stream is truncated: an n = {n}, d = {d} plan needs {needed} more bytes.");
 
@@ -292,6 +296,23 @@ public sealed class PlanCache
         int iterations = reader.ReadInt32();
         double marginalError = reader.ReadDouble();
         bool converged = reader.ReadBoolean();
+        bool hasAssignment = version == 1 || reader.ReadBoolean();
+        var assignment = hasAssignment ? ReadAssignment(reader, n) : null;
+        var plan = ReadDoubles(reader, n * n);
+        var projectedV = ReadDoubles(reader, n * d);
+        var projectedT = ReadDoubles(reader, n * d);
+        try
+        {
+            return new SmoothedPlan(n, d, epsilon, assignment, plan, projectedV, projectedT, planCost, iterations, marginalError, converged);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"Plan cache entry is inconsistent: {ex.Message}", ex);
+        }
+    }
+
+    private static AssignmentResult ReadAssignment(BinaryReader reader, int n)
+    {
         var permutation = new int[n];
         var seen = new bool[n];
         for (int i = 0; i < n; i++)
@@ -307,17 +328,13 @@ public sealed class PlanCache
         var u = ReadDoubles(reader, n);
         var v = ReadDoubles(reader, n);
         double additiveBound = reader.ReadDouble();
-        var plan = ReadDoubles(reader, n * n);
-        var projectedV = ReadDoubles(reader, n * d);
-        var projectedT = ReadDoubles(reader, n * d);
         try
         {
-            var assignment = new AssignmentResult(permutation, totalCost, u, v, additiveBound);
-            return new SmoothedPlan(n, d, epsilon, assignment, plan, projectedV, projectedT, planCost, iterations, marginalError, converged);
+            return new AssignmentResult(permutation, totalCost, u, v, additiveBound);
         }
         catch (ArgumentException ex)
         {
-            throw new InvalidDataException($"Plan cache entry is inconsistent: {ex.Message}", ex);
+            throw new InvalidDataException($"Plan cache entry's assignment is inconsistent: {ex.Message}", ex);
         }
     }
 

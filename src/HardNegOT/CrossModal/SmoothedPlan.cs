@@ -30,7 +30,7 @@ public sealed class SmoothedPlan
     /// <param name="count">n, the number of points per modality.</param>
     /// <param name="dimension">d, the feature dimension of both modalities.</param>
     /// <param name="epsilon">The entropic regularisation ε of <paramref name="plan"/>.</param>
-    /// <param name="assignment">The combinatorial optimum (exact or δ-approximate).</param>
+    /// <param name="assignment">The combinatorial optimum (exact or δ-approximate), or null for an entropic-only plan.</param>
     /// <param name="plan">P, n×n row-major.</param>
     /// <param name="projectedV">v′ = n·P·T̂, n×d row-major.</param>
     /// <param name="projectedT">t′ = n·Pᵀ·V̂, n×d row-major.</param>
@@ -40,18 +40,17 @@ public sealed class SmoothedPlan
     /// <param name="converged">Whether the solve met its tolerance.</param>
     /// <exception cref="ArgumentException">An array length does not match n and d, or a scalar is invalid.</exception>
     public SmoothedPlan(
-        int count, int dimension, double epsilon, AssignmentResult assignment, double[] plan, double[] projectedV, double[] projectedT,
+        int count, int dimension, double epsilon, AssignmentResult? assignment, double[] plan, double[] projectedV, double[] projectedT,
         double planCost, int sinkhornIterations, double marginalError, bool converged)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        ArgumentNullException.ThrowIfNull(assignment);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(projectedV);
         ArgumentNullException.ThrowIfNull(projectedT);
         if (!(epsilon > 0) || !double.IsFinite(epsilon))
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be a positive finite number.");
-        if (assignment.Size != count)
+        if (assignment is not null && assignment.Size != count)
             throw new ArgumentException($"The assignment has {assignment.Size} rows, expected n = {count}.", nameof(assignment));
         if (plan.Length != (long)count * count)
             throw new ArgumentException($"The plan has {plan.Length} entries, expected n² = {(long)count * count}.", nameof(plan));
@@ -83,8 +82,11 @@ public sealed class SmoothedPlan
     /// <summary>The entropic regularisation ε of <see cref="Plan"/>.</summary>
     public double Epsilon { get; }
 
-    /// <summary>The combinatorial optimum σ: V row i ↔ T row <c>Assignment.Permutation[i]</c>.</summary>
-    public AssignmentResult Assignment { get; }
+    /// <summary>
+    /// The combinatorial optimum σ: V row i ↔ T row <c>Assignment.Permutation[i]</c>; null for an entropic-only plan
+    /// (<see cref="Compute"/> with <c>withAssignment: false</c>).
+    /// </summary>
+    public AssignmentResult? Assignment { get; }
 
     /// <summary>The entropic plan P, n×n row-major: P_ij ≥ 0, rows and columns sum to 1/n (to the solver's tolerance).</summary>
     public double[] Plan { get; }
@@ -109,7 +111,8 @@ public sealed class SmoothedPlan
 
     /// <summary>Memory held by the arrays of this plan, in bytes (what <see cref="PlanCache"/> counts).</summary>
     public long SizeInBytes =>
-        sizeof(double) * ((long)Plan.Length + ProjectedV.Length + ProjectedT.Length + 2L * Count) + sizeof(int) * (long)Count;
+        sizeof(double) * ((long)Plan.Length + ProjectedV.Length + ProjectedT.Length)
+        + (Assignment is null ? 0 : sizeof(double) * 2L * Count + sizeof(int) * (long)Count);
 
     /// <summary>Computes σ, P and the projections for paired features <paramref name="v"/> and <paramref name="t"/>.</summary>
     /// <param name="v">Features of the first modality, n×d row-major (normalised here; no zero rows).</param>
@@ -123,14 +126,18 @@ public sealed class SmoothedPlan
     /// <param name="assignmentDelta">
     /// When set, σ comes from <see cref="ApproximateAssignment"/> with this δ (mean cost within δ of optimal); otherwise exact.
     /// </param>
+    /// <param name="withAssignment">False skips the combinatorial step: only P and the projections (Assignment null).</param>
     /// <exception cref="ArgumentException">
     /// A length does not match n·d, an entry is not finite, a row is all zeros, n &lt; 2, or ε is out of range.
     /// </exception>
     public static SmoothedPlan Compute(
         ReadOnlySpan<float> v, ReadOnlySpan<float> t, int count, int dimension, GroundCost cost, double epsilon,
-        ISinkhornSolver? solver = null, SinkhornOptions? options = null, double? assignmentDelta = null)
+        ISinkhornSolver? solver = null, SinkhornOptions? options = null, double? assignmentDelta = null,
+        bool withAssignment = true)
     {
         ArgumentNullException.ThrowIfNull(cost);
+        if (!withAssignment && assignmentDelta is not null)
+            throw new ArgumentException("assignmentDelta is the δ of the combinatorial step, which withAssignment: false skips.", nameof(assignmentDelta));
         if (count < 2)
             throw new ArgumentOutOfRangeException(nameof(count), count, "A cross-modal plan needs n ≥ 2 pairs.");
         Embeddings.Validate(v, count, dimension, nameof(v));
@@ -162,8 +169,8 @@ public sealed class SmoothedPlan
             }
         }
 
-        var assignment = assignmentDelta is { } delta
-            ? ApproximateAssignment.Solve(costs, n, n, delta)
+        var assignment = !withAssignment ? null
+            : assignmentDelta is { } delta ? ApproximateAssignment.Solve(costs, n, n, delta)
             : ExactAssignment.Solve(costs, n, n);
 
         var projectedV = new double[n * d];

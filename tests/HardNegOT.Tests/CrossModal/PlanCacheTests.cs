@@ -159,6 +159,26 @@ public sealed class PlanCacheTests
     }
 
     [Fact]
+    public void Plans_without_an_assignment_round_trip_beside_plans_with_one()
+    {
+        var cache = new PlanCache(maxPlans: 3);
+        var full = MakePlan(4, 2, 1);
+        var entropicOnly = new SmoothedPlan(4, 2, 0.5, null, full.Plan, full.ProjectedV, full.ProjectedT, 0.3, 7, 1e-7, true);
+        Assert.True(entropicOnly.SizeInBytes < full.SizeInBytes);
+        cache.Add(1, full);
+        cache.Add(2, entropicOnly);
+        using var stream = new MemoryStream();
+        cache.Save(stream);
+        stream.Position = 0;
+        var loaded = PlanCache.Load(stream);
+        Assert.Equal(stream.Length, stream.Position);
+        Assert.True(loaded.TryGet(1, out var a) && a.Assignment is not null);
+        Assert.True(loaded.TryGet(2, out var b) && b.Assignment is null);
+        AssertSamePlan(full, a);
+        AssertSamePlan(entropicOnly, b);
+    }
+
+    [Fact]
     public void Save_and_load_keep_the_oldest_window_policy()
     {
         var cache = new PlanCache(maxPlans: 2, policy: PlanEvictionPolicy.OldestWindowFirst);
@@ -267,10 +287,10 @@ public sealed class PlanCacheTests
         Assert.Equal(a.Plan, b.Plan);
         Assert.Equal(a.ProjectedV, b.ProjectedV);
         Assert.Equal(a.ProjectedT, b.ProjectedT);
-        Assert.Equal(a.Assignment.Permutation, b.Assignment.Permutation);
-        Assert.Equal(a.Assignment.TotalCost, b.Assignment.TotalCost);
-        Assert.Equal(a.Assignment.RowPotentials, b.Assignment.RowPotentials);
-        Assert.Equal(a.Assignment.ColumnPotentials, b.Assignment.ColumnPotentials);
-        Assert.Equal(a.Assignment.AdditiveBound, b.Assignment.AdditiveBound);
+        Assert.Equal(a.Assignment?.Permutation, b.Assignment?.Permutation);
+        Assert.Equal(a.Assignment?.TotalCost, b.Assignment?.TotalCost);
+        Assert.Equal(a.Assignment?.RowPotentials, b.Assignment?.RowPotentials);
+        Assert.Equal(a.Assignment?.ColumnPotentials, b.Assignment?.ColumnPotentials);
+        Assert.Equal(a.Assignment?.AdditiveBound, b.Assignment?.AdditiveBound);
     }
 }

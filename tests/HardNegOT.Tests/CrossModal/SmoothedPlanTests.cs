@@ -195,8 +195,8 @@ public sealed class SmoothedPlanTests(SmoothedPlanPotCases fixture, ITestOutputH
         var plan = Compute(c);
         var cost = c.CostMatrix();
         var exact = ExactAssignment.Solve(cost, c.N, c.N);
-        Assert.Equal(exact.TotalCost, CostMatrices.Total(cost, c.N, plan.Assignment.Permutation), 1e-9);
-        Assert.Equal(0, plan.Assignment.AdditiveBound);
+        Assert.Equal(exact.TotalCost, CostMatrices.Total(cost, c.N, plan.Assignment!.Permutation), 1e-9);
+        Assert.Equal(0, plan.Assignment!.AdditiveBound);
         double planCost = 0;
         for (int k = 0; k < cost.Length; k++) planCost += cost[k] * plan.Plan[k];
         Assert.Equal(planCost, plan.PlanCost, 1e-9);
@@ -233,7 +233,7 @@ public sealed class SmoothedPlanTests(SmoothedPlanPotCases fixture, ITestOutputH
         var c = new CrossModalCase("sharp", 24, 16, 9, "sqeuclid", 0.01);
         var plan = Compute(c);
         var pi = c.Shuffle();
-        Assert.Equal(pi, plan.Assignment.Permutation);
+        Assert.Equal(pi, plan.Assignment!.Permutation);
         var t = CrossModalCase.Normalise(c.T, c.N, c.D);
         for (int i = 0; i < c.N; i++)
         {
@@ -249,8 +249,24 @@ public sealed class SmoothedPlanTests(SmoothedPlanPotCases fixture, ITestOutputH
         var c = Case("cosine-n30");
         var plan = Compute(c, delta: 0.01);
         var exact = ExactAssignment.Solve(c.CostMatrix(), c.N, c.N);
-        Assert.Equal(c.N * 0.01, plan.Assignment.AdditiveBound, 1e-12);
-        Assert.True(plan.Assignment.MeanCost <= exact.MeanCost + 0.01 + 1e-12);
+        Assert.Equal(c.N * 0.01, plan.Assignment!.AdditiveBound, 1e-12);
+        Assert.True(plan.Assignment!.MeanCost <= exact.MeanCost + 0.01 + 1e-12);
+    }
+
+    [Fact]
+    public void Without_the_assignment_the_entropic_plan_and_projections_are_unchanged()
+    {
+        var c = Case("cosine-n30");
+        var full = Compute(c);
+        var entropic = SmoothedPlan.Compute(c.V, c.T, c.N, c.D, c.GroundCost, c.Epsilon, null, Tight, withAssignment: false);
+        Assert.Null(entropic.Assignment);
+        Assert.Equal(full.Plan, entropic.Plan);
+        Assert.Equal(full.ProjectedV, entropic.ProjectedV);
+        Assert.Equal(full.ProjectedT, entropic.ProjectedT);
+        Assert.Equal(full.SizeInBytes - 8L * 2 * c.N - 4L * c.N, entropic.SizeInBytes);
+        var ex = Assert.Throws<ArgumentException>(() =>
+            SmoothedPlan.Compute(c.V, c.T, c.N, c.D, c.GroundCost, c.Epsilon, assignmentDelta: 0.1, withAssignment: false));
+        Assert.Equal("assignmentDelta", ex.ParamName);
     }
 
     [Fact]
