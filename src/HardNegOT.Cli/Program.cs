@@ -54,6 +54,7 @@ public static class Program
         WeightsCommand.Create(),
         FashionMnistBatchCommand.Create(),
         TrainCommand.Create(),
+        StudyCommand.Create(),
     };
 
     // Prefix the option name when System.CommandLine's message does not say which option it is about.
