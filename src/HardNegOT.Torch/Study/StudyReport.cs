@@ -56,7 +56,7 @@ public static class StudyReport
         if (records.Count > 0)
         {
             int fullRuns = StudyGrid.Full(3).Count;
-            Line($"- **Runs:** {records.Count} ({plan.Seeds} seed(s)); time in runs: {wall / 60:F1} min wall ({wall / records.Count:F0} s per run), {cpu / 60:F1} min CPU ({cpu / records.Count:F0} s per run). At this CPU cost the full grid ({fullRuns} runs, 3 seeds) needs {fullRuns * cpu / records.Count / 3600:F1} CPU-hours: about that long at one core's throughput, less when both cores are free, longer on a shared machine.");
+            Line($"- **Runs:** {records.Count} ({plan.Seeds} seed(s)); time in runs: {wall / 60:F1} min wall ({wall / records.Count:F0} s per run), {cpu / 60:F1} min CPU ({cpu / records.Count:F0} s per run). At this CPU cost the full grid ({fullRuns} runs, 3 seeds) needs {fullRuns * cpu / records.Count / 3600:F1} CPU-hours: about that long at one core's throughput, less when both cores are free, longer on a shared machine (wall time above includes other users' load).");
             var untrained = records.GroupBy(r => r.Spec.Seed).OrderBy(g => g.Key)
                 .Select(g => $"seed {g.Key}: kNN {Percent(g.First().UntrainedKnnTop1)}, linear {Percent(g.First().UntrainedLinearTop1)}");
             Line($"- **Untrained encoder (epoch 0, same weights for every run of a seed):** {string.Join("; ", untrained)}.");
@@ -66,6 +66,7 @@ public static class StudyReport
         AccuracyTable(md, summaries);
         HardnessSection(md, records);
         Claims(md, summaries, records);
+        Neighbours(md, records);
         Figures(md, figures);
         Line($"## Files");
         Line($"");
@@ -227,6 +228,35 @@ public static class StudyReport
             md.Append(CultureInfo.InvariantCulture,
                 $"\nexp ahead in {wins} of {pairs.Count} comparisons, mean Δ = {Signed(pairs.Average(p => p.Delta))} points: the paper's claim (exp better) {(wins * 2 > pairs.Count && pairs.Average(p => p.Delta) > 0 ? "**holds** in the means" : "**is not reproduced**")}.\n\n");
         }
+    }
+
+    // Same-label fraction at a few ranks, before training and after each method with the figure loss.
+    private static void Neighbours(StringBuilder md, IReadOnlyList<StudyRunRecord> records)
+    {
+        var series = new List<(string Label, List<IReadOnlyList<double>> Curves)>
+        {
+            ("before training", [.. records.Where(r => r.Untrained is not null).Select(r => r.Untrained!.SameLabelByRank)]),
+        };
+        foreach (var negatives in records.Where(r => r.Spec.Loss == StudyGrid.FigureLoss && r.Trained is not null).Select(r => r.Spec.Negatives).Distinct().OrderBy(Order))
+            series.Add(($"after {negatives.Label}{(negatives.Cost is { } c ? " " + c : "")}", [.. records
+                .Where(r => r.Spec.Negatives == negatives && r.Spec.Loss == StudyGrid.FigureLoss && r.Trained is not null)
+                .Select(r => r.Trained!.SameLabelByRank)]));
+        series.RemoveAll(s => s.Curves.Count == 0);
+        if (series.Count == 0) return;
+        int k = series.Min(s => s.Curves.Min(c => c.Count));
+        int[] ranks = [.. new[] { 1, 10, 50, k }.Where(r => r <= k).Distinct()];
+        md.Append(CultureInfo.InvariantCulture, $"**4. Same-label neighbours** (not a claim of the paper; fraction of test queries whose r-th nearest bank image shares the label, backbone features, {StudyGrid.LossName(StudyGrid.FigureLoss)}, mean over seeds):\n\n| encoder |");
+        foreach (int r in ranks) md.Append(CultureInfo.InvariantCulture, $" r = {r} |");
+        md.Append("\n|---|");
+        foreach (int _ in ranks) md.Append("---:|");
+        md.Append('\n');
+        foreach (var (label, curves) in series)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {label} |");
+            foreach (int r in ranks) md.Append(CultureInfo.InvariantCulture, $" {Percent(curves.Average(c => c[r - 1]))} |");
+            md.Append('\n');
+        }
+        md.Append('\n');
     }
 
     private static void Figures(StringBuilder md, IReadOnlyList<string> figures)

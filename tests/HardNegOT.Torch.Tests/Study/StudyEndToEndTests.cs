@@ -12,8 +12,8 @@ public class StudyEndToEndTests
     private static readonly StudyBudget Tiny = new()
     {
         BatchSize = 8,
-        Epochs = 2,
-        StepsPerEpoch = 1,
+        Epochs = 1,
+        StepsPerEpoch = 2,
         TrainSubset = 64,
         EvalBank = 60,
         EvalQueries = 40,
@@ -30,10 +30,10 @@ public class StudyEndToEndTests
     {
         RequireDataset();
         using var dir = new TempDir();
-        // The runs every figure needs: uniform and HCL references, both costs at the reference ε, the anchor run.
+        // The runs every figure needs: the uniform reference, both costs at the reference ε, the anchor run.
         var negatives = new[]
         {
-            NegativeConfig.Uniform, NegativeConfig.Hcl(1),
+            NegativeConfig.Uniform,
             NegativeConfig.Ot("sqeuclid", StudyGrid.ReferenceEpsilon), NegativeConfig.Ot("exp", StudyGrid.ReferenceEpsilon),
             NegativeConfig.Ot("sqeuclid", StudyGrid.ScatterEpsilon),
         };
@@ -114,8 +114,8 @@ public class StudyEndToEndTests
     {
         RequireDataset();
         using var dir = new TempDir();
-        StudyRunner.Run(new StudyPlan("t", StudyGrid.Quick(1), Tiny, "x"), dir.Path, new FakeExecutor());
-        var (code, _, errors) = Cli("study", "--quick", "--out", dir.Path, "--batch-size", "8", "--epochs", "2", "--steps-per-epoch", "2",
+        StudyStore.Open(dir.Path, Tiny);
+        var (code, _, errors) = Cli("study", "--quick", "--out", dir.Path, "--batch-size", "8", "--epochs", "1", "--steps-per-epoch", "3",
             "--train-subset", "64", "--eval-bank", "60", "--eval-queries", "40");
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("another budget", Assert.Single(errors));
