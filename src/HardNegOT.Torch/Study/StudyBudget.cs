@@ -7,9 +7,9 @@ namespace HardNegOT.Torch.Study;
 /// settings that are not varied. Written to study.json; a study directory only resumes under the same budget.
 /// </summary>
 /// <remarks>
-/// The default is sized from a measured run on the 2-core development machine: about 0.73 CPU-seconds per step at
-/// B = 64 and about 3.5 CPU-seconds per evaluation on 2,000 + 1,000 images, so one run of 80 steps with five
-/// evaluations costs roughly 80 CPU-seconds and the 126-run full grid under 3 hours even at one core's throughput.
+/// Sized from measurements on the 2-core development machine: about 0.73 CPU-seconds per step at B = 64 and about
+/// 3.5 CPU-seconds per evaluation on 2,000 + 1,000 images. The quick study then averaged 66 CPU-seconds per run
+/// (docs/results/quick), so the 126-run full grid needs about 2.3 CPU-hours: under 3 hours even at one core's throughput.
 /// </remarks>
 public sealed record StudyBudget
 {
