@@ -56,6 +56,7 @@ public static class Program
         TrainCommand.Create(),
         TrainMultimodalCommand.Create(),
         AssignCommand.Create(),
+        StudyCommand.Create(),
     };
 
     // Prefix the option name when System.CommandLine's message does not say which option it is about.

@@ -66,6 +66,12 @@ public sealed class ContrastiveTrainer
     /// <summary>The run's settings.</summary>
     public ContrastiveTrainerOptions Options { get; }
 
+    /// <summary>
+    /// Called after each new metrics row (the untrained encoder's, then one per epoch) with the model in evaluation
+    /// mode, to inspect its features; it must not train the model. Training mode is restored afterwards.
+    /// </summary>
+    public Action<MetricsRow, ContrastiveEncoder>? Observer { get; init; }
+
     /// <summary>The settings as config.json holds them.</summary>
     public static string ConfigJson(ContrastiveTrainerOptions options) => JsonSerializer.Serialize(options, Json);
 
@@ -119,6 +125,7 @@ public sealed class ContrastiveTrainer
             var (knn, linear) = Evaluate(model);
             metrics.Add(new MetricsRow(0, 0, null, knn, linear, null, 0));
             epochEnd?.Invoke(metrics[^1]);
+            Observe(model, metrics[^1]);
             if (outputDirectory is not null) WriteMetrics(outputDirectory, metrics);
         }
 
@@ -170,6 +177,7 @@ public sealed class ContrastiveTrainer
             metrics.Add(new MetricsRow(epoch + 1, globalStep, lossSum / stepsPerEpoch, knnTop1, linearTop1,
                 sampler is null ? null : (double)epochSinkhorn / stepsPerEpoch, seconds));
             epochEnd?.Invoke(metrics[^1]);
+            Observe(model, metrics[^1]);
             if (outputDirectory is not null)
             {
                 SaveCheckpoint(outputDirectory, epoch + 1, globalStep, o.Seed, metrics, model, optimizer);
@@ -210,6 +218,20 @@ public sealed class ContrastiveTrainer
             _ => NegativeEstimator.Debiased,
         };
         return ContrastiveLosses.Nce(z1, z2, o.Temperature, estimator, negatives, o.TauPlus, new BayesianPrior(o.BclAlpha, o.BclBeta));
+    }
+
+    private void Observe(ContrastiveEncoder model, MetricsRow row)
+    {
+        if (Observer is null) return;
+        model.eval();
+        try
+        {
+            Observer(row, model);
+        }
+        finally
+        {
+            model.train();
+        }
     }
 
     /// <summary>kNN and linear-readout accuracy of the model's backbone features (model left in training mode).</summary>
