@@ -63,7 +63,7 @@ public static class BenchReport
             double perPass = andSolve is null ? double.NaN : ours / Math.Max(1, andSolve.Iterations) * 1e3;
             md.AppendLine(string.Join(" | ", new[]
             {
-                $"| {group.Key.Workload}", F(group.Key.Epsilon), S(ours), It(symSolve), S(alternating?.Seconds), It(altSolve), S(anderson?.Seconds), It(andSolve),
+                $"| {group.Key.Workload}", F(group.Key.Epsilon), S(symmetric?.Seconds), It(symSolve), S(alternating?.Seconds), It(altSolve), S(anderson?.Seconds), It(andSolve),
                 S(pot?.Seconds), PeerIt(pot), E(pot?.L1Error), R(pot?.Seconds, ours), S(potLog?.Seconds), R(potLog?.Seconds, ours),
                 S(torch?.Seconds), R(torch?.Seconds, ours), S(torchSharp?.Seconds), R(torchSharp?.Seconds, ours), expFloor is null ? "–" : F(expFloor.Seconds * 1e3), F(perPass) + " |",
             }));
