@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, end to end: contrastive training of a small CNN on real Fashion-MNIST with entropic-OT hard
-# negatives (the paper's Eq. 8 loss), evaluated by weighted kNN before and after; about 5–8 minutes on 2 cores.
+# negatives (the paper's Eq. 8 loss), evaluated by weighted kNN before and after; under a minute on 2 idle cores.
 # Usage: scripts/main.sh [any `hardnegot train` flag, e.g. --epsilon 0.5 --cost exp --epochs 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
