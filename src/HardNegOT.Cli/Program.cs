@@ -6,8 +6,8 @@ using HardNegOT.Cli.Commands;
 namespace HardNegOT.Cli;
 
 /// <summary>
-/// The <c>hardnegot</c> command-line program: OT hard-negative weights for a batch of embeddings, and two-view
-/// Fashion-MNIST batches to feed it.
+/// The <c>hardnegot</c> command-line program: OT hard-negative weights for a batch of embeddings, contrastive and
+/// multimodal training, the paper-reproduction study, and the assignment solvers.
 /// </summary>
 public static class Program
 {
@@ -47,7 +47,7 @@ public static class Program
     /// A plain <see cref="Command"/> named "hardnegot" rather than a <see cref="RootCommand"/>, whose name would be the
     /// assembly's (HardNegOT.Cli) in help and usage lines; help and version are added the way RootCommand adds them.
     /// </remarks>
-    public static Command BuildRootCommand() => new("hardnegot", "Entropic-OT hard-negative weights for contrastive learning batches.")
+    public static Command BuildRootCommand() => new("hardnegot", "Entropic-OT hard negatives for contrastive learning: weights, training (uni- and multimodal), the paper study, assignment.")
     {
         new HelpOption(),
         new VersionOption(),
