@@ -115,42 +115,12 @@ public static class FusedSinkhornKernels
         ArrayView<float> output, int n, int d, int tileCount, float epsilon, int costKind, float costParameter,
         float inverseTemperature)
     {
-        var tile = SharedMemory.GetDynamic<float>();
         int r = Grid.GlobalIndex.X;
         bool active = r < n;
-        int positive = active ? positiveOf[r] : -1;
-        int rowOffset = r * d;
         var normaliser = OnlineLogSumExp.Empty;
         var weighted = OnlineLogSumExp.Empty;
-        for (int start = 0; start < n; start += tileCount)
-        {
-            int count = IntrinsicMath.Min(tileCount, n - start);
-            int tileFloats = count * d;
-            int tileOffset = start * d;
-            for (int e = Group.IdxX; e < tileFloats; e += Group.DimX)
-                tile[e] = points[tileOffset + e];
-            Group.Barrier();
-
-            if (active)
-            {
-                for (int t = 0; t < count; t++)
-                {
-                    int k = start + t;
-                    if (k == r || k == positive || positiveOf[k] == r)
-                        continue;
-                    float dot = 0f;
-                    for (int c = 0; c < d; c++)
-                        dot += points[rowOffset + c] * tile[t * d + c];
-                    float v = (potential[k] - Cost(dot, costKind, costParameter)) / epsilon + logMarginal[k];
-                    if (!(v > float.NegativeInfinity))
-                        continue;
-                    // The similarity is clamped as the cost's is, so both sums see the same s.
-                    normaliser.Add(v);
-                    weighted.Add(v + IntrinsicMath.Clamp(dot, -1f, 1f) * inverseTemperature);
-                }
-            }
-            Group.Barrier();
-        }
+        TiledRowLogSumExps(r, active, points, positiveOf, potential, logMarginal, n, d, tileCount, epsilon, costKind, costParameter,
+            inverseTemperature, withWeighted: true, ref normaliser, ref weighted);
         if (active)
             output[r] = normaliser.IsEmpty ? 0f : MathF.Exp(weighted.Value - normaliser.Value);
     }
@@ -254,18 +224,34 @@ public static class FusedSinkhornKernels
         x[i] *= factor;
 
     /// <summary>
-    /// LSE over the unmasked k of (potential[k] − C_rk)/ε + logMarginal[k] for row r, streaming tiles of
-    /// <paramref name="tileCount"/> rows through shared memory. Every thread of the group must call it (the
-    /// tile loop has barriers); <paramref name="active"/> = false threads only help load.
+    /// LSE over the unmasked k of (potential[k] − C_rk)/ε + logMarginal[k] for row r (see <see cref="TiledRowLogSumExps"/>).
     /// </summary>
     private static float TiledRowLogSumExp(
         int r, bool active, ArrayView<float> points, ArrayView<int> positiveOf, ArrayView<float> potential,
         ArrayView<float> logMarginal, int n, int d, int tileCount, float epsilon, int costKind, float costParameter)
     {
+        var lse = OnlineLogSumExp.Empty;
+        var unused = OnlineLogSumExp.Empty;
+        TiledRowLogSumExps(r, active, points, positiveOf, potential, logMarginal, n, d, tileCount, epsilon, costKind, costParameter,
+            0f, withWeighted: false, ref lse, ref unused);
+        return lse.Value;
+    }
+
+    /// <summary>
+    /// The one tiled pass of row r: streams tiles of <paramref name="tileCount"/> rows through shared memory and adds
+    /// ℓ_k = (potential[k] − C_rk)/ε + logMarginal[k] over the unmasked k to <paramref name="lse"/>, and, when
+    /// <paramref name="withWeighted"/>, ℓ_k + s_rk/τ to <paramref name="weighted"/> (s clamped as the cost's is, so both
+    /// sums see the same s). Every thread of the group must call it (the tile loop has barriers); <paramref name="active"/>
+    /// = false threads only help load.
+    /// </summary>
+    private static void TiledRowLogSumExps(
+        int r, bool active, ArrayView<float> points, ArrayView<int> positiveOf, ArrayView<float> potential,
+        ArrayView<float> logMarginal, int n, int d, int tileCount, float epsilon, int costKind, float costParameter,
+        float inverseTemperature, bool withWeighted, ref OnlineLogSumExp lse, ref OnlineLogSumExp weighted)
+    {
         var tile = SharedMemory.GetDynamic<float>();
         int positive = active ? positiveOf[r] : -1;
         int rowOffset = r * d;
-        var lse = OnlineLogSumExp.Empty;
         for (int start = 0; start < n; start += tileCount)
         {
             int count = IntrinsicMath.Min(tileCount, n - start);
@@ -287,13 +273,16 @@ public static class FusedSinkhornKernels
                     for (int c = 0; c < d; c++)
                         dot += points[rowOffset + c] * tile[t * d + c];
                     float v = (potential[k] - Cost(dot, costKind, costParameter)) / epsilon + logMarginal[k];
+                    if (!(v > float.NegativeInfinity))
+                        continue;
                     lse.Add(v);
+                    if (withWeighted)
+                        weighted.Add(v + IntrinsicMath.Clamp(dot, -1f, 1f) * inverseTemperature);
                 }
             }
             // Nobody may overwrite the tile while another thread still reads it.
             Group.Barrier();
         }
-        return lse.Value;
     }
 
     /// <summary>
