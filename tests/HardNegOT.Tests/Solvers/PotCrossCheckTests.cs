@@ -28,7 +28,7 @@ public sealed class PotCrossCheckCases : IDisposable
     public static readonly IReadOnlyList<Case> All = BuildCases();
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hardnegot-pot-").FullName;
-    private readonly Dictionary<string, double[]> _couplings = [];
+    private readonly Dictionary<string, double[]> _couplings;
 
     public PotCrossCheckCases()
     {
@@ -43,13 +43,7 @@ public sealed class PotCrossCheckCases : IDisposable
             NpyFile.WriteFloat64(Path.Combine(_directory, $"{c.Name}.M.npy"), cost, n, n);
         }
 
-        var payload = JsonSerializer.Serialize(All.Select(c => new { name = c.Name, eps = c.Epsilon }));
-        string stdout = Python.Run(["-c", Script, _directory, payload], timeout: TimeSpan.FromMinutes(5));
-        using var doc = JsonDocument.Parse(stdout);
-        PotRuns = doc.RootElement.EnumerateObject().ToDictionary(
-            p => p.Name, p => (Error: p.Value.GetProperty("err").GetDouble(), Iterations: p.Value.GetProperty("niter").GetInt32()));
-        foreach (var c in All)
-            _couplings[c.Name] = NpyFile.ReadMatrixAsFloat64(Path.Combine(_directory, $"{c.Name}.P.npy")).Data;
+        (PotRuns, _couplings) = PotBatch.Run(Script, _directory, All.Select(c => new { name = c.Name, eps = c.Epsilon }).ToArray(), All.Select(c => c.Name));
     }
 
     /// <summary>POT's final column-marginal error (2-norm) and iteration count per case.</summary>
@@ -142,7 +136,7 @@ public sealed class PotCrossCheckTests(PotCrossCheckCases fixture, ITestOutputHe
         Assert.True(coupling.Converged, $"{name}: reference stopped at {coupling.MarginalError} after {coupling.Iterations} iterations");
         var ours = coupling.ToMatrix();
         int n = c.Batch.Count;
-        var (worst, at) = MaxAbsDifference(ours, pot);
+        var (worst, at) = PotBatch.MaxAbsDifference(ours, pot);
         output.WriteLine($"{name}: reference max|ΔP|·N = {worst * n:E2} ({coupling.Iterations} iterations; POT {fixture.PotRuns[name].Iterations})");
         Assert.True(worst * n <= 1e-6,
             $"{name}: max|P_ours − P_pot|·N = {worst * n:E3} > 1e-6 at ({at / n}, {at % n}): ours {ours[at]:E6}, POT {pot[at]:E6}");
@@ -165,23 +159,9 @@ public sealed class PotCrossCheckTests(PotCrossCheckCases fixture, ITestOutputHe
             for (int j = 0; j < n; j++) potConditional[i * n + j] = pot[i * n + j] / row;
         }
 
-        var (worst, at) = MaxAbsDifference(ours, potConditional);
+        var (worst, at) = PotBatch.MaxAbsDifference(ours, potConditional);
         output.WriteLine($"{name}: cpu max|ΔW| = {worst:E2} ({coupling.Iterations} iterations)");
         Assert.True(worst <= 1e-4,
             $"{name}: max|W_cpu − W_pot| = {worst:E3} > 1e-4 at ({at / n}, {at % n}): ours {ours[at]:E6}, POT {potConditional[at]:E6}");
-    }
-
-    private static (double Worst, int At) MaxAbsDifference(double[] x, double[] y)
-    {
-        Assert.Equal(x.Length, y.Length);
-        double worst = 0;
-        int at = 0;
-        for (int k = 0; k < x.Length; k++)
-        {
-            double delta = Math.Abs(x[k] - y[k]);
-            if (delta > worst) (worst, at) = (delta, k);
-        }
-
-        return (worst, at);
     }
 }

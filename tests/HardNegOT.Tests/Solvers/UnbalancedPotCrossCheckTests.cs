@@ -45,7 +45,7 @@ public sealed class UnbalancedPotCases : IDisposable
     public static readonly IReadOnlyList<Case> All = BuildCases();
 
     private readonly string _directory = Directory.CreateTempSubdirectory("hardnegot-pot-unbalanced-").FullName;
-    private readonly Dictionary<string, double[]> _couplings = [];
+    private readonly Dictionary<string, double[]> _couplings;
 
     public UnbalancedPotCases()
     {
@@ -62,13 +62,7 @@ public sealed class UnbalancedPotCases : IDisposable
             NpyFile.WriteFloat64(Path.Combine(_directory, $"{c.Name}.b.npy"), problem.B.ToArray(), n, 1);
         }
 
-        var payload = JsonSerializer.Serialize(All.Select(c => new { name = c.Name, eps = c.Epsilon, rho = c.Rho }));
-        string stdout = Python.Run(["-c", Script, _directory, payload], timeout: TimeSpan.FromMinutes(5));
-        using var doc = JsonDocument.Parse(stdout);
-        PotRuns = doc.RootElement.EnumerateObject().ToDictionary(
-            p => p.Name, p => (Error: p.Value.GetProperty("err").GetDouble(), Iterations: p.Value.GetProperty("niter").GetInt32()));
-        foreach (var c in All)
-            _couplings[c.Name] = NpyFile.ReadMatrixAsFloat64(Path.Combine(_directory, $"{c.Name}.P.npy")).Data;
+        (PotRuns, _couplings) = PotBatch.Run(Script, _directory, All.Select(c => new { name = c.Name, eps = c.Epsilon, rho = c.Rho }).ToArray(), All.Select(c => c.Name));
     }
 
     /// <summary>POT's final relative change of (u, v) and iteration count per case.</summary>
@@ -161,7 +155,7 @@ public sealed class UnbalancedPotCrossCheckTests(UnbalancedPotCases fixture, ITe
         Assert.True(coupling.Converged, $"{name}: reference stopped at dual change {coupling.ConvergenceError} after {coupling.Iterations} iterations");
         var ours = coupling.ToMatrix();
         int n = c.Batch.Count;
-        var (worst, at) = MaxAbsDifference(ours, pot);
+        var (worst, at) = PotBatch.MaxAbsDifference(ours, pot);
         output.WriteLine($"{name}: reference max|ΔP|·N = {worst * n:E2}, mass {ours.Sum():F6} vs POT {pot.Sum():F6} ({coupling.Iterations} iterations; POT {fixture.PotRuns[name].Iterations})");
         Assert.True(worst * n <= 1e-9,
             $"{name}: max|P_ours − P_pot|·N = {worst * n:E3} > 1e-9 at ({at / n}, {at % n}): ours {ours[at]:E6}, POT {pot[at]:E6}");
@@ -184,7 +178,7 @@ public sealed class UnbalancedPotCrossCheckTests(UnbalancedPotCases fixture, ITe
             for (int j = 0; j < n; j++) potConditional[i * n + j] = pot[i * n + j] / row;
         }
 
-        var (worst, at) = MaxAbsDifference(ours, potConditional);
+        var (worst, at) = PotBatch.MaxAbsDifference(ours, potConditional);
         double mass = coupling.RowSums().Sum(), potMass = pot.Sum();
         output.WriteLine($"{name}: cpu max|ΔW| = {worst:E2}, mass {mass:F6} vs POT {potMass:F6} ({coupling.Iterations} iterations)");
         Assert.True(worst <= 1e-4,
@@ -220,19 +214,5 @@ print(repr(float(P.sum())))
         double mass = ours.RowSums().Sum();
         output.WriteLine($"{c.Name}: mass {mass:R}; POT on the raw cost {rawMass:R}");
         Assert.True(Math.Abs(rawMass - mass) > 0.05 * mass, $"raw-cost POT mass {rawMass} is close to ours {mass}");
-    }
-
-    private static (double Worst, int At) MaxAbsDifference(double[] x, double[] y)
-    {
-        Assert.Equal(x.Length, y.Length);
-        double worst = 0;
-        int at = 0;
-        for (int k = 0; k < x.Length; k++)
-        {
-            double delta = Math.Abs(x[k] - y[k]);
-            if (delta > worst) (worst, at) = (delta, k);
-        }
-
-        return (worst, at);
     }
 }
