@@ -8,7 +8,7 @@ command_line="scripts/bench.sh $*"
 
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-scripts/setup.sh --bench
+scripts/setup.sh
 
 results="$PWD/artifacts/bench"
 rm -rf "$results" && mkdir -p "$results"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what HardNegOT needs on a fresh Debian 12 machine with the .NET 10 SDK: the real data
-# (Fashion-MNIST), the peers the tests compare against (POT, numpy) and the native toolchain the
-# TorchSharp load fix uses (g++, python3). Installs only what is missing.
+# (Fashion-MNIST), the peers the tests compare against (POT, numpy, and PyTorch for the ResNet peer and the
+# benchmarks) and the native toolchain the TorchSharp load fix uses (g++, python3). Installs only what is missing.
 set -euo pipefail
 
 need=()
@@ -9,10 +9,8 @@ need=()
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 /usr/bin/python3 -c 'import ot' 2>/dev/null || need+=(python3-pot)
 command -v g++ >/dev/null || need+=(g++)
-# The benchmark peers also need PyTorch (Debian's python3-torch).
-if [ "${1:-}" = "--bench" ]; then
-  /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
-fi
+# The ResNet peer test and the benchmark peers need PyTorch (Debian's python3-torch).
+/usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
