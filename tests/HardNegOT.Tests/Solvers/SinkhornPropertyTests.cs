@@ -195,7 +195,9 @@ public class SinkhornPropertyTests
             Assert.InRange(warm.Iterations, 1, 2);
             var a = cold.ConditionalMatrix();
             var b = warm.ConditionalMatrix();
-            for (int k = 0; k < a.Length; k++) Assert.Equal(a[k], b[k], 1e-6);
+            // A float32 recount can put the restart's first error a hair above the tolerance, and one
+            // genuine step then moves the plan by about the remaining error: allow ten times it.
+            for (int k = 0; k < a.Length; k++) Assert.Equal(a[k], b[k], 10 * options.Tolerance);
         }
     }
 
