@@ -16,6 +16,62 @@ namespace HardNegOT.Kernels;
 /// </remarks>
 public static class NormalizedSimilarityKernels
 {
+    /// <summary>How a kernel widens one stored element to float32.</summary>
+    /// <remarks>Implemented by structs, so ILGPU specialises <see cref="NormalizeRow"/> per format with no call left.</remarks>
+    /// <typeparam name="TElement">The stored element type.</typeparam>
+    private interface IWidening<TElement> where TElement : unmanaged
+    {
+        /// <summary>The element as float32, exactly.</summary>
+        /// <param name="value">The stored element.</param>
+        /// <returns>Its float32 value.</returns>
+        float ToSingle(TElement value);
+    }
+
+    private readonly struct SingleWidening : IWidening<float>
+    {
+        public float ToSingle(float value) => value;
+    }
+
+    private readonly struct HalfWidening : IWidening<Half>
+    {
+        public float ToSingle(Half value) => (float)value;
+    }
+
+    private readonly struct HalfBitsWidening : IWidening<ushort>
+    {
+        public float ToSingle(ushort value) => HalfBitsToSingle(value);
+    }
+
+    private readonly struct BFloat16Widening : IWidening<ushort>
+    {
+        public float ToSingle(ushort value) => BFloat16ToSingle(value);
+    }
+
+    // The one body of the normalise kernels: every format is widened on load, then all arithmetic is
+    // float32, so each kernel's output equals normalising the float32 upcast exactly.
+    private static void NormalizeRow<TElement, TWidening>(int row, ArrayView<TElement> x, ArrayView<float> xHat, int d)
+        where TElement : unmanaged
+        where TWidening : struct, IWidening<TElement>
+    {
+        var widening = default(TWidening);
+        int offset = row * d;
+        float maxAbs = 0f;
+        for (int k = 0; k < d; k++)
+            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs(widening.ToSingle(x[offset + k])));
+
+        // Every term is ≤ 1 and the largest is exactly 1, so sumSquares ∈ [1, d].
+        float sumSquares = 0f;
+        for (int k = 0; k < d; k++)
+        {
+            float v = widening.ToSingle(x[offset + k]) / maxAbs;
+            sumSquares += v * v;
+        }
+
+        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
+        for (int k = 0; k < d; k++)
+            xHat[offset + k] = widening.ToSingle(x[offset + k]) / maxAbs * inverseNorm;
+    }
+
     /// <summary>
     /// One thread per row: writes row <paramref name="row"/> of <paramref name="x"/> scaled to unit L2 norm
     /// into <paramref name="xHat"/>, accumulating in float32.
@@ -31,25 +87,7 @@ public static class NormalizedSimilarityKernels
     /// <param name="d">Row dimension d.</param>
     [KernelEntryPoint]
     public static void NormalizeRows(Index1D row, ArrayView<float> x, ArrayView<float> xHat, int d)
-    {
-        int offset = row.X * d;
-
-        float maxAbs = 0f;
-        for (int k = 0; k < d; k++)
-            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs(x[offset + k]));
-
-        // Every term is ≤ 1 and the largest is exactly 1, so sumSquares ∈ [1, d].
-        float sumSquares = 0f;
-        for (int k = 0; k < d; k++)
-        {
-            float v = x[offset + k] / maxAbs;
-            sumSquares += v * v;
-        }
-
-        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
-        for (int k = 0; k < d; k++)
-            xHat[offset + k] = x[offset + k] / maxAbs * inverseNorm;
-    }
+        => NormalizeRow<float, SingleWidening>(row.X, x, xHat, d);
 
     /// <summary>
     /// <see cref="NormalizeRows"/> for IEEE binary16 (fp16) input: each entry is widened to float32 on load and
@@ -61,21 +99,7 @@ public static class NormalizedSimilarityKernels
     /// <param name="d">Row dimension d.</param>
     [KernelEntryPoint]
     public static void NormalizeRowsHalf(Index1D row, ArrayView<Half> x, ArrayView<float> xHat, int d)
-    {
-        int offset = row.X * d;
-        float maxAbs = 0f;
-        for (int k = 0; k < d; k++)
-            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs((float)x[offset + k]));
-        float sumSquares = 0f;
-        for (int k = 0; k < d; k++)
-        {
-            float v = (float)x[offset + k] / maxAbs;
-            sumSquares += v * v;
-        }
-        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
-        for (int k = 0; k < d; k++)
-            xHat[offset + k] = (float)x[offset + k] / maxAbs * inverseNorm;
-    }
+        => NormalizeRow<Half, HalfWidening>(row.X, x, xHat, d);
 
     /// <summary>
     /// <see cref="NormalizeRows"/> for bfloat16 input passed as raw 16-bit patterns (bf16 is the high half of a
@@ -88,21 +112,7 @@ public static class NormalizedSimilarityKernels
     /// <param name="d">Row dimension d.</param>
     [KernelEntryPoint]
     public static void NormalizeRowsBFloat16(Index1D row, ArrayView<ushort> x, ArrayView<float> xHat, int d)
-    {
-        int offset = row.X * d;
-        float maxAbs = 0f;
-        for (int k = 0; k < d; k++)
-            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs(BFloat16ToSingle(x[offset + k])));
-        float sumSquares = 0f;
-        for (int k = 0; k < d; k++)
-        {
-            float v = BFloat16ToSingle(x[offset + k]) / maxAbs;
-            sumSquares += v * v;
-        }
-        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
-        for (int k = 0; k < d; k++)
-            xHat[offset + k] = BFloat16ToSingle(x[offset + k]) / maxAbs * inverseNorm;
-    }
+        => NormalizeRow<ushort, BFloat16Widening>(row.X, x, xHat, d);
 
     /// <summary>
     /// <see cref="NormalizeRowsHalf"/> for devices without fp16 support (many OpenCL drivers): the fp16 values come
@@ -115,21 +125,7 @@ public static class NormalizedSimilarityKernels
     /// <param name="d">Row dimension d.</param>
     [KernelEntryPoint]
     public static void NormalizeRowsHalfBits(Index1D row, ArrayView<ushort> x, ArrayView<float> xHat, int d)
-    {
-        int offset = row.X * d;
-        float maxAbs = 0f;
-        for (int k = 0; k < d; k++)
-            maxAbs = IntrinsicMath.Max(maxAbs, IntrinsicMath.Abs(HalfBitsToSingle(x[offset + k])));
-        float sumSquares = 0f;
-        for (int k = 0; k < d; k++)
-        {
-            float v = HalfBitsToSingle(x[offset + k]) / maxAbs;
-            sumSquares += v * v;
-        }
-        float inverseNorm = 1f / MathF.Sqrt(sumSquares);
-        for (int k = 0; k < d; k++)
-            xHat[offset + k] = HalfBitsToSingle(x[offset + k]) / maxAbs * inverseNorm;
-    }
+        => NormalizeRow<ushort, HalfBitsWidening>(row.X, x, xHat, d);
 
     /// <summary>Widens an IEEE binary16 bit pattern to float32 exactly, in integer arithmetic (host and device).</summary>
     /// <param name="bits">The 16 bits (sign, 5 exponent bits, 10 mantissa bits).</param>
