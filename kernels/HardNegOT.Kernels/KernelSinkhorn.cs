@@ -77,36 +77,50 @@ public sealed class KernelSinkhorn : ISinkhornSolver, IDisposable
     /// <summary>Runs on <paramref name="accelerator"/>; the caller keeps ownership and keeps it alive while this solver is used.</summary>
     /// <param name="accelerator">The accelerator to compile and launch the kernels on.</param>
     public KernelSinkhorn(Accelerator accelerator)
+        : this(accelerator, owned: null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        Accelerator = accelerator;
-        Name = "kernel-" + accelerator.AcceleratorType switch
-        {
-            AcceleratorType.CPU => "cpu",
-            AcceleratorType.Cuda => "cuda",
-            AcceleratorType.OpenCL => "opencl",
-            var other => other.ToString().ToLowerInvariant(),
-        };
-        _groupSize = PowerOfTwoAtMost(Math.Min(MaxGroupSize, accelerator.MaxNumThreadsPerGroup));
-        _reductionGroupSize = PowerOfTwoAtMost(Math.Min(MaxReductionGroupSize, accelerator.MaxNumThreadsPerGroup));
-        _halfStep = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, int, int, float, int, float>(FusedSinkhornKernels.HalfStep);
-        _anchorRowLse = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
-            ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, float>(FusedSinkhornKernels.AnchorRowLogSumExp);
-        _anchorWeights = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>,
-            ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, float, int, float>(
-            FusedSinkhornKernels.AnchorConditionalWeights);
-        _rowMarginalError = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, float>(FusedSinkhornKernels.RowMarginalError);
-        _relax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(
-            FusedSinkhornKernels.Relax);
-        _scale = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(FusedSinkhornKernels.Scale);
     }
 
     private KernelSinkhorn(KernelAccelerator session, bool owned)
-        : this((session ?? throw new ArgumentNullException(nameof(session))).Accelerator)
+        : this((session ?? throw new ArgumentNullException(nameof(session))).Accelerator, owned ? session : null)
     {
-        if (owned) _owned = session;
+    }
+
+    private KernelSinkhorn(Accelerator accelerator, KernelAccelerator? owned)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+        _owned = owned;
+        try
+        {
+            Name = "kernel-" + accelerator.AcceleratorType switch
+            {
+                AcceleratorType.CPU => "cpu",
+                AcceleratorType.Cuda => "cuda",
+                AcceleratorType.OpenCL => "opencl",
+                var other => other.ToString().ToLowerInvariant(),
+            };
+            _groupSize = PowerOfTwoAtMost(Math.Min(MaxGroupSize, accelerator.MaxNumThreadsPerGroup));
+            _reductionGroupSize = PowerOfTwoAtMost(Math.Min(MaxReductionGroupSize, accelerator.MaxNumThreadsPerGroup));
+            _halfStep = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, int, int, int, float, int, float>(FusedSinkhornKernels.HalfStep);
+            _anchorRowLse = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+                ArrayView<int>, ArrayView<float>, int, int, int, int, float, int, float>(FusedSinkhornKernels.AnchorRowLogSumExp);
+            _anchorWeights = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>,
+                ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, float, int, float>(
+                FusedSinkhornKernels.AnchorConditionalWeights);
+            _rowMarginalError = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, int, float>(FusedSinkhornKernels.RowMarginalError);
+            _relax = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(
+                FusedSinkhornKernels.Relax);
+            _scale = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(FusedSinkhornKernels.Scale);
+        }
+        catch
+        {
+            // A session this solver created would otherwise outlive the failed construction.
+            owned?.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />
