@@ -260,29 +260,21 @@ public sealed class Coupling
     }
 
     /// <summary>Σ_j |Σ_i P_ij − b_j|: how far the plan is from the column marginal.</summary>
-    public double ColumnMarginalError()
-    {
-        int n = Problem.Count;
-        double error = 0;
-        for (int j = 0; j < n; j++)
-        {
-            double column = 0;
-            for (int i = 0; i < n; i++) column += Entry(i, j);
-            error += Math.Abs(column - Problem.B[j]);
-        }
-        return error;
-    }
+    public double ColumnMarginalError() => MarginalErrorAgainst(Problem.B, (k, other) => Entry(other, k));
 
     /// <summary>Σ_i |Σ_j P_ij − a_i|: how far the plan is from the row marginal.</summary>
-    public double RowMarginalError()
+    public double RowMarginalError() => MarginalErrorAgainst(Problem.A, Entry);
+
+    // Σ_k |Σ_other P(k, other) − target_k|, with entry(k, other) reading a row (k = i) or a column (k = j).
+    private double MarginalErrorAgainst(ReadOnlySpan<double> target, Func<int, int, double> entry)
     {
         int n = Problem.Count;
         double error = 0;
-        for (int i = 0; i < n; i++)
+        for (int k = 0; k < n; k++)
         {
-            double row = 0;
-            for (int j = 0; j < n; j++) row += Entry(i, j);
-            error += Math.Abs(row - Problem.A[i]);
+            double sum = 0;
+            for (int other = 0; other < n; other++) sum += entry(k, other);
+            error += Math.Abs(sum - target[k]);
         }
         return error;
     }
